@@ -1,0 +1,154 @@
+//! The seam between the HTTP server and the drivers: a plugin is a list of
+//! [`Subsystem`]s, each routing `/<Subsystem>.<Method>` calls by method name,
+//! decoding the request, calling the driver and encoding the answer.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::{Context, DriverError};
+
+/// A call in flight: the encoded JSON answer, or why there is none.
+pub(crate) type CallFuture = Pin<Box<dyn Future<Output = Result<Bytes, Failure>> + Send>>;
+
+/// One driver of a plugin, as the server sees it.
+pub(crate) trait Subsystem: Send + Sync + 'static {
+    /// The name dockerd knows the subsystem by (`NetworkDriver`, `IpamDriver`).
+    fn name(&self) -> &'static str;
+
+    /// Starts handling `method`; `None` when the subsystem has no such method.
+    fn route(&self, method: &str, body: Bytes, context: Context) -> Option<CallFuture>;
+}
+
+/// Why a call has no successful answer: an HTTP status and the `Err` text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Failure {
+    /// The HTTP status code.
+    pub(crate) status: u16,
+    /// The message for `{"Err": ...}`, without the method prefix dockerd adds.
+    pub(crate) message: String,
+}
+
+impl Failure {
+    pub(crate) fn bad_request(message: String) -> Self {
+        Self {
+            status: 400,
+            message,
+        }
+    }
+}
+
+impl From<DriverError> for Failure {
+    fn from(error: DriverError) -> Self {
+        Self {
+            status: if error.is_not_supported() { 404 } else { 500 },
+            message: error.to_string(),
+        }
+    }
+}
+
+/// Decodes `body` as the request of `method`, then starts `handler` on it.
+pub(crate) fn call<Req, Resp, Fut>(
+    method: &str,
+    body: &[u8],
+    handler: impl FnOnce(Req) -> Fut,
+) -> CallFuture
+where
+    Req: DeserializeOwned,
+    Resp: Serialize,
+    Fut: Future<Output = Result<Resp, DriverError>> + Send + 'static,
+{
+    match decode::<Req>(method, body) {
+        Ok(request) => call_without_body(handler(request)),
+        Err(failure) => Box::pin(std::future::ready(Err(failure))),
+    }
+}
+
+/// Starts a call that takes no request body (dockerd sends none).
+pub(crate) fn call_without_body<Resp, Fut>(future: Fut) -> CallFuture
+where
+    Resp: Serialize,
+    Fut: Future<Output = Result<Resp, DriverError>> + Send + 'static,
+{
+    Box::pin(async move { encode(&future.await?) })
+}
+
+/// Decodes a request body, with errors that say what is wrong and where.
+pub(crate) fn decode<T: DeserializeOwned>(method: &str, body: &[u8]) -> Result<T, Failure> {
+    let text = body.trim_ascii();
+    if text.is_empty() {
+        return Err(Failure::bad_request(format!(
+            "{method}: the request body is empty; expected a JSON object"
+        )));
+    }
+    if text == b"null" {
+        return Err(Failure::bad_request(format!(
+            "{method}: the request body is null; expected a JSON object"
+        )));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(text);
+    let request = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let at = if path == "." { String::new() } else { format!(" at `{path}`") };
+        Failure::bad_request(format!("{method}: invalid request body{at}: {}", error.into_inner()))
+    })?;
+    deserializer.end().map_err(|error| {
+        Failure::bad_request(format!("{method}: invalid request body: {error}"))
+    })?;
+    Ok(request)
+}
+
+/// Encodes an answer; `()` (nothing to say) becomes `{}`, since dockerd
+/// needs a JSON object.
+pub(crate) fn encode<T: Serialize>(response: &T) -> Result<Bytes, Failure> {
+    let json = serde_json::to_vec(response).map_err(|error| Failure {
+        status: 500,
+        message: format!("cannot encode the response: {error}"),
+    })?;
+    Ok(if json == b"null" {
+        Bytes::from_static(b"{}")
+    } else {
+        Bytes::from(json)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::{CreateEndpointRequest, JoinResponse};
+
+    #[test]
+    fn empty_and_null_bodies_are_bad_requests() {
+        for body in [&b""[..], b"  \n", b"null"] {
+            let failure = decode::<CreateEndpointRequest>("CreateEndpoint", body).unwrap_err();
+            assert_eq!(failure.status, 400);
+            assert!(failure.message.starts_with("CreateEndpoint: the request body is"));
+        }
+    }
+
+    #[test]
+    fn wrong_shape_names_the_field() {
+        let body = br#"{"NetworkID":"n","Interface":{"Address":"10.0.0.2"}}"#;
+        let failure = decode::<CreateEndpointRequest>("CreateEndpoint", body).unwrap_err();
+        assert_eq!(failure.status, 400);
+        assert!(
+            failure.message.contains("at `Interface.Address`"),
+            "{}",
+            failure.message
+        );
+        assert!(failure.message.contains("CIDR"), "{}", failure.message);
+        let failure = decode::<CreateEndpointRequest>("CreateEndpoint", b"[1]").unwrap_err();
+        assert!(failure.message.starts_with("CreateEndpoint: invalid request body"));
+        let failure = decode::<CreateEndpointRequest>("CreateEndpoint", b"{} x").unwrap_err();
+        assert_eq!(failure.status, 400);
+    }
+
+    #[test]
+    fn unit_encodes_as_an_empty_object() {
+        assert_eq!(&encode(&()).unwrap()[..], b"{}");
+        assert_eq!(&encode(&JoinResponse::default()).unwrap()[..], br#"{"DisableGatewayService":false}"#);
+    }
+}

@@ -1,0 +1,257 @@
+//! `Options`: the free-form option maps dockerd sends, with typed accessors for
+//! the keys it fills in and for the user's own `-o key=value` options.
+
+use std::collections::BTreeMap;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+use super::coerce::GenericOptionsDeserializer;
+use super::{ExposedPort, MacAddress, PortBinding};
+
+pub use super::coerce::OptionsError;
+
+/// The user's driver options (`docker network create -o key=value`), a map of strings.
+pub const GENERIC: &str = "com.docker.network.generic";
+/// Whether the network has IPv4 (dockerd 28 and later).
+pub const ENABLE_IPV4: &str = "com.docker.network.enable_ipv4";
+/// Whether the network has IPv6 (`--ipv6`).
+pub const ENABLE_IPV6: &str = "com.docker.network.enable_ipv6";
+/// Present and true for `--internal` networks.
+pub const INTERNAL: &str = "com.docker.network.internal";
+/// The container's exposed ports, in endpoint and sandbox options.
+pub const EXPOSED_PORTS: &str = "com.docker.network.endpoint.exposedports";
+/// The container's published ports, in endpoint and sandbox options.
+pub const PORT_MAP: &str = "com.docker.network.portmap";
+/// The MAC address the user asked for (`--mac-address`), base64 in endpoint options.
+pub const MAC_ADDRESS: &str = "com.docker.network.endpoint.macaddress";
+
+/// An option map as dockerd sends it: string keys, any JSON values.
+///
+/// Absent and `null` maps are empty. The raw map is always available
+/// ([`Options::get`], [`Options::as_map`]); the accessors read the keys dockerd
+/// itself fills in, and [`Options::generic`] turns the user's `-o key=value`
+/// options into a struct of your own.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Options(BTreeMap<String, Value>);
+
+impl<'de> Deserialize<'de> for Options {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = Option::<BTreeMap<String, Value>>::deserialize(deserializer)?;
+        Ok(Self(map.unwrap_or_default()))
+    }
+}
+
+impl From<BTreeMap<String, Value>> for Options {
+    fn from(map: BTreeMap<String, Value>) -> Self {
+        Self(map)
+    }
+}
+
+impl Options {
+    /// An empty option map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The raw value under `key`.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.get(key)
+    }
+
+    /// Sets `key` to `value` (handy when building requests in tests).
+    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) -> &mut Self {
+        self.0.insert(key.into(), value.into());
+        self
+    }
+
+    /// The whole raw map.
+    pub fn as_map(&self) -> &BTreeMap<String, Value> {
+        &self.0
+    }
+
+    /// True when no option is set.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The user's `-o key=value` options as strings (non-string values are
+    /// rendered as JSON, `null`s are left out).
+    pub fn generic_map(&self) -> BTreeMap<String, String> {
+        let Some(Value::Object(generic)) = self.get(GENERIC) else {
+            return BTreeMap::new();
+        };
+        generic
+            .iter()
+            .filter(|(_, value)| !value.is_null())
+            .map(|(key, value)| {
+                let text = match value {
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                (key.clone(), text)
+            })
+            .collect()
+    }
+
+    /// Decodes the user's `-o key=value` options into `T`.
+    ///
+    /// Values arrive as strings; they are converted to whatever `T` asks for:
+    /// numbers, booleans (`true`/`false`/`1`/`0`/`t`/`f`), `Option`s (an empty
+    /// string is `None`), enums by name, nested maps. Missing options take
+    /// `T`'s serde defaults. Mark `T` with `#[serde(deny_unknown_fields)]` to
+    /// reject options you do not know. Every error names the option.
+    ///
+    /// ```
+    /// # use dknet::serde;
+    /// #[derive(dknet::serde::Deserialize)]
+    /// #[serde(crate = "dknet::serde", deny_unknown_fields)]
+    /// struct BridgeOptions {
+    ///     #[serde(default)]
+    ///     mtu: Option<u32>,
+    /// }
+    ///
+    /// let mut options = dknet::network::Options::new();
+    /// options.insert("com.docker.network.generic", serde_json::json!({"mtu": "1400"}));
+    /// let parsed: BridgeOptions = options.generic().unwrap();
+    /// assert_eq!(parsed.mtu, Some(1400));
+    ///
+    /// options.insert("com.docker.network.generic", serde_json::json!({"mtu": "abc"}));
+    /// let error = options.generic::<BridgeOptions>().unwrap_err();
+    /// assert_eq!(error.key(), Some("mtu"));
+    /// ```
+    pub fn generic<T: DeserializeOwned>(&self) -> Result<T, OptionsError> {
+        let empty = serde_json::Map::new();
+        let generic = match self.get(GENERIC) {
+            Some(Value::Object(map)) => map,
+            None | Some(Value::Null) => &empty,
+            Some(other) => return Err(OptionsError::not_a_map(GENERIC, other)),
+        };
+        T::deserialize(GenericOptionsDeserializer::new(generic))
+    }
+
+    /// `com.docker.network.enable_ipv4`, sent by dockerd 28 and later.
+    pub fn enable_ipv4(&self) -> Option<bool> {
+        self.flag(ENABLE_IPV4)
+    }
+
+    /// `com.docker.network.enable_ipv6` (`--ipv6`).
+    pub fn enable_ipv6(&self) -> Option<bool> {
+        self.flag(ENABLE_IPV6)
+    }
+
+    /// True for an `--internal` network.
+    pub fn internal(&self) -> bool {
+        self.flag(INTERNAL).unwrap_or(false)
+    }
+
+    /// The container's exposed ports (empty when absent).
+    pub fn exposed_ports(&self) -> Result<Vec<ExposedPort>, OptionsError> {
+        self.decode_key(EXPOSED_PORTS)
+    }
+
+    /// The container's published ports (empty when absent).
+    pub fn port_bindings(&self) -> Result<Vec<PortBinding>, OptionsError> {
+        self.decode_key(PORT_MAP)
+    }
+
+    /// The MAC address the user asked for, read from the base64 form dockerd
+    /// uses in endpoint options (colon-hex is accepted too).
+    pub fn mac_address(&self) -> Result<Option<MacAddress>, OptionsError> {
+        match self.get(MAC_ADDRESS) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) if text.is_empty() => Ok(None),
+            Some(Value::String(text)) => MacAddress::from_base64(text)
+                .or_else(|_| text.parse())
+                .map(Some)
+                .map_err(|error| OptionsError::invalid(MAC_ADDRESS, error)),
+            Some(other) => Err(OptionsError::invalid(
+                MAC_ADDRESS,
+                format!("expected a string, got {other}"),
+            )),
+        }
+    }
+
+    fn flag(&self, key: &str) -> Option<bool> {
+        match self.get(key)? {
+            Value::Bool(flag) => Some(*flag),
+            Value::String(text) => text.parse().ok(),
+            _ => None,
+        }
+    }
+
+    fn decode_key<T: DeserializeOwned + Default>(&self, key: &str) -> Result<T, OptionsError> {
+        match self.get(key) {
+            None | Some(Value::Null) => Ok(T::default()),
+            Some(value) => {
+                T::deserialize(value).map_err(|error| OptionsError::invalid(key, error))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::wire::Protocol;
+
+    fn options(value: Value) -> Options {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn null_and_absent_maps_are_empty() {
+        assert!(options(Value::Null).is_empty());
+        assert!(options(json!({})).generic_map().is_empty());
+    }
+
+    #[test]
+    fn flags_read_bools_and_strings() {
+        let opts = options(json!({ENABLE_IPV4: true, ENABLE_IPV6: "false", INTERNAL: true}));
+        assert_eq!(opts.enable_ipv4(), Some(true));
+        assert_eq!(opts.enable_ipv6(), Some(false));
+        assert!(opts.internal());
+        assert!(!Options::new().internal());
+        assert_eq!(Options::new().enable_ipv4(), None);
+    }
+
+    #[test]
+    fn ports_decode_from_dockerd_form() {
+        let opts = options(json!({
+            EXPOSED_PORTS: [{"Proto": 6, "Port": 80}],
+            PORT_MAP: [{"Proto": 17, "IP": "", "Port": 53, "HostIP": "127.0.0.1", "HostPort": 5353, "HostPortEnd": 5353}],
+        }));
+        let exposed = opts.exposed_ports().unwrap();
+        assert_eq!(exposed, vec![ExposedPort { proto: Protocol::Tcp, port: 80 }]);
+        let bound = opts.port_bindings().unwrap();
+        assert_eq!(bound[0].proto, Protocol::Udp);
+        assert_eq!(bound[0].ip, None);
+        assert_eq!(bound[0].host_ip, Some("127.0.0.1".parse().unwrap()));
+        assert_eq!(bound[0].host_port, 5353);
+        let bad = options(json!({PORT_MAP: "nope"})).port_bindings().unwrap_err();
+        assert_eq!(bad.key(), Some(PORT_MAP));
+    }
+
+    #[test]
+    fn mac_address_reads_base64_and_colon_hex() {
+        let opts = options(json!({MAC_ADDRESS: "AkKsEQAC"}));
+        assert_eq!(opts.mac_address().unwrap().unwrap().to_string(), "02:42:ac:11:00:02");
+        let opts = options(json!({MAC_ADDRESS: "02:42:ac:11:00:03"}));
+        assert_eq!(opts.mac_address().unwrap().unwrap().to_string(), "02:42:ac:11:00:03");
+        assert_eq!(Options::new().mac_address().unwrap(), None);
+        assert!(options(json!({MAC_ADDRESS: "zz"})).mac_address().is_err());
+    }
+
+    #[test]
+    fn generic_map_renders_strings() {
+        let opts = options(json!({GENERIC: {"mtu": "1400", "n": 3, "gone": null}}));
+        let map = opts.generic_map();
+        assert_eq!(map.get("mtu").map(String::as_str), Some("1400"));
+        assert_eq!(map.get("n").map(String::as_str), Some("3"));
+        assert!(!map.contains_key("gone"));
+    }
+}
