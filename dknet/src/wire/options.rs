@@ -67,6 +67,22 @@ impl Options {
         self
     }
 
+    /// Sets the user option `key` (as `-o key=value` would), creating the
+    /// `com.docker.network.generic` map if needed. Handy in tests.
+    pub fn set_generic(&mut self, key: impl Into<String>, value: impl Into<String>) -> &mut Self {
+        let generic = self
+            .0
+            .entry(GENERIC.to_owned())
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+        if !generic.is_object() {
+            *generic = Value::Object(serde_json::Map::new());
+        }
+        if let Value::Object(map) = generic {
+            map.insert(key.into(), Value::String(value.into()));
+        }
+        self
+    }
+
     /// The whole raw map.
     pub fn as_map(&self) -> &BTreeMap<String, Value> {
         &self.0
@@ -105,8 +121,7 @@ impl Options {
     /// reject options you do not know. Every error names the option.
     ///
     /// ```
-    /// # use dknet::serde;
-    /// #[derive(dknet::serde::Deserialize)]
+    /// #[derive(Debug, dknet::serde::Deserialize)]
     /// #[serde(crate = "dknet::serde", deny_unknown_fields)]
     /// struct BridgeOptions {
     ///     #[serde(default)]
@@ -114,11 +129,11 @@ impl Options {
     /// }
     ///
     /// let mut options = dknet::network::Options::new();
-    /// options.insert("com.docker.network.generic", serde_json::json!({"mtu": "1400"}));
+    /// options.set_generic("mtu", "1400");
     /// let parsed: BridgeOptions = options.generic().unwrap();
     /// assert_eq!(parsed.mtu, Some(1400));
     ///
-    /// options.insert("com.docker.network.generic", serde_json::json!({"mtu": "abc"}));
+    /// options.set_generic("mtu", "abc");
     /// let error = options.generic::<BridgeOptions>().unwrap_err();
     /// assert_eq!(error.key(), Some("mtu"));
     /// ```
@@ -244,6 +259,13 @@ mod tests {
         assert_eq!(opts.mac_address().unwrap().unwrap().to_string(), "02:42:ac:11:00:03");
         assert_eq!(Options::new().mac_address().unwrap(), None);
         assert!(options(json!({MAC_ADDRESS: "zz"})).mac_address().is_err());
+    }
+
+    #[test]
+    fn set_generic_builds_the_user_map() {
+        let mut opts = options(json!({GENERIC: null}));
+        opts.set_generic("mtu", "1400").set_generic("mode", "l2");
+        assert_eq!(opts.get(GENERIC), Some(&json!({"mtu": "1400", "mode": "l2"})));
     }
 
     #[test]
