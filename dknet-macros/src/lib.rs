@@ -1,9 +1,75 @@
-//! Procedural macros for dknet. Use them through `dknet`'s re-exports.
+//! Procedural macros for dknet. Use them through `dknet`'s re-exports
+//! (`#[dknet::network_driver]`), which carry the documentation.
+//!
+//! The macro runs in phases, each in its own module: `parse` the attribute
+//! and the impl block, `lower` them into a typed model (collecting every
+//! error, `signature` doing one method), `check` rules across methods,
+//! then `expand`. What the protocol looks like is data, in `table`.
 
-use proc_macro::TokenStream;
+mod check;
+mod expand;
+mod lower;
+mod parse;
+mod signature;
+mod suggest;
+mod table;
+mod tokens;
 
-/// Turns an inherent `impl` block into a Docker network driver. See `dknet::network_driver`.
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::table::Subsystem;
+
+/// *Implemented in the `dknet-macros` crate: depend on `dknet` and write
+/// `#[dknet::network_driver]`.*
 #[proc_macro_attribute]
-pub fn network_driver(_args: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn network_driver(
+    args: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    let expanded = expand(args.into(), item.into());
+    if std::env::var_os("DKNET_MACROS_DEBUG").is_some_and(|value| value == "1") {
+        eprintln!("#[network_driver] expansion:\n{expanded}");
+    }
+    expanded.into()
 }
+
+/// `#[network_driver(args)] item`, expanded.
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand_subsystem(&table::NETWORK, args, item)
+}
+
+/// The attribute of `sub` on `item`: the item unchanged, plus either the
+/// trait impl or every error found (and an impl with only defaults, so that
+/// no second wave of errors follows where the type is used).
+fn expand_subsystem(sub: &'static Subsystem, args: TokenStream, item: TokenStream) -> TokenStream {
+    let impl_block = match parse::item(sub, item.clone()) {
+        Ok(impl_block) => impl_block,
+        Err(error) => {
+            let error = error.to_compile_error();
+            return quote!(#item #error);
+        }
+    };
+    let mut errors = lower::Errors::default();
+    let args = parse::args(sub, args).unwrap_or_else(|error| {
+        errors.push(error);
+        Vec::new()
+    });
+    let driver = lower::driver(sub, &args, &impl_block, &mut errors);
+    check::driver(&driver, &mut errors);
+    match errors.combined() {
+        None => {
+            let item = expand::author_impl(item);
+            let generated = expand::driver_impl(&driver);
+            quote!(#item #generated)
+        }
+        Some(error) => {
+            let error = error.to_compile_error();
+            let fallback = expand::fallback_impl(&driver);
+            quote!(#item #error #fallback)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -11,9 +11,10 @@ pub use crate::network::NetworkDriver;
 /// A driver method's success value that can answer a protocol method whose
 /// response type is `R`. Only `R` itself can.
 #[diagnostic::on_unimplemented(
-    message = "`#[network_driver]` method returns `{Self}`, but this method must return `{R}`",
-    label = "expected `{R}` here (or `Result<{R}, E>`)",
-    note = "see the method table in the documentation of `dknet::network_driver`"
+    message = "this `#[network_driver]` method must answer with `{R}`, not `{Self}`",
+    label = "expected `{R}`",
+    note = "a method returns its response type, or `Result<{R}, E>` with any `E: Display`; \
+            see the method table in the documentation of `dknet::network_driver`"
 )]
 pub trait Reply<R> {
     /// Converts into the response.

@@ -9,6 +9,10 @@ use crate::wire::nullable;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivateResponse {
     /// Subsystem names, compared case-sensitively by dockerd.
-    #[serde(rename = "Implements", default, deserialize_with = "nullable::deserialize")]
+    #[serde(
+        rename = "Implements",
+        default,
+        deserialize_with = "nullable::deserialize"
+    )]
     pub implements: Vec<String>,
 }

@@ -50,6 +50,20 @@ impl From<DriverError> for Failure {
     }
 }
 
+/// A request that names a network or an endpoint: the ids go on the
+/// request's tracing span.
+pub(crate) trait RequestIds {
+    /// The network the request is about.
+    fn network_id(&self) -> Option<&str> {
+        None
+    }
+
+    /// The endpoint the request is about.
+    fn endpoint_id(&self) -> Option<&str> {
+        None
+    }
+}
+
 /// Decodes `body` as the request of `method`, then starts `handler` on it.
 pub(crate) fn call<Req, Resp, Fut>(
     method: &str,
@@ -57,13 +71,31 @@ pub(crate) fn call<Req, Resp, Fut>(
     handler: impl FnOnce(Req) -> Fut,
 ) -> CallFuture
 where
-    Req: DeserializeOwned,
+    Req: DeserializeOwned + RequestIds,
     Resp: Serialize,
     Fut: Future<Output = Result<Resp, DriverError>> + Send + 'static,
 {
     match decode::<Req>(method, body) {
-        Ok(request) => call_without_body(handler(request)),
+        Ok(request) => {
+            record_ids(&request);
+            call_without_body(handler(request))
+        }
         Err(failure) => Box::pin(std::future::ready(Err(failure))),
+    }
+}
+
+/// Puts the request's ids on the current span (the server's request span),
+/// when anyone listens.
+fn record_ids(request: &impl RequestIds) {
+    let span = tracing::Span::current();
+    if span.is_disabled() {
+        return;
+    }
+    if let Some(id) = request.network_id() {
+        span.record("network_id", id);
+    }
+    if let Some(id) = request.endpoint_id() {
+        span.record("endpoint_id", id);
     }
 }
 
@@ -92,8 +124,15 @@ pub(crate) fn decode<T: DeserializeOwned>(method: &str, body: &[u8]) -> Result<T
     let mut deserializer = serde_json::Deserializer::from_slice(text);
     let request = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
-        let at = if path == "." { String::new() } else { format!(" at `{path}`") };
-        Failure::bad_request(format!("{method}: invalid request body{at}: {}", error.into_inner()))
+        let at = if path == "." {
+            String::new()
+        } else {
+            format!(" at `{path}`")
+        };
+        Failure::bad_request(format!(
+            "{method}: invalid request body{at}: {}",
+            error.into_inner()
+        ))
     })?;
     deserializer.end().map_err(|error| {
         Failure::bad_request(format!("{method}: invalid request body: {error}"))
@@ -125,7 +164,9 @@ mod tests {
         for body in [&b""[..], b"  \n", b"null"] {
             let failure = decode::<CreateEndpointRequest>("CreateEndpoint", body).unwrap_err();
             assert_eq!(failure.status, 400);
-            assert!(failure.message.starts_with("CreateEndpoint: the request body is"));
+            assert!(failure
+                .message
+                .starts_with("CreateEndpoint: the request body is"));
         }
     }
 
@@ -141,7 +182,9 @@ mod tests {
         );
         assert!(failure.message.contains("CIDR"), "{}", failure.message);
         let failure = decode::<CreateEndpointRequest>("CreateEndpoint", b"[1]").unwrap_err();
-        assert!(failure.message.starts_with("CreateEndpoint: invalid request body"));
+        assert!(failure
+            .message
+            .starts_with("CreateEndpoint: invalid request body"));
         let failure = decode::<CreateEndpointRequest>("CreateEndpoint", b"{} x").unwrap_err();
         assert_eq!(failure.status, 400);
     }
@@ -149,6 +192,9 @@ mod tests {
     #[test]
     fn unit_encodes_as_an_empty_object() {
         assert_eq!(&encode(&()).unwrap()[..], b"{}");
-        assert_eq!(&encode(&JoinResponse::default()).unwrap()[..], br#"{"DisableGatewayService":false}"#);
+        assert_eq!(
+            &encode(&JoinResponse::default()).unwrap()[..],
+            br#"{"DisableGatewayService":false}"#
+        );
     }
 }

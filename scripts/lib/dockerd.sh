@@ -20,10 +20,12 @@
 #   DKNET_DOCKERD_VERSION (e.g. 28.5.2), all exported. Refuses to run while any
 #   other dockerd runs: docker0 and the DOCKER firewall chains are host-wide.
 #   Extra dockerd flags may be given in DKNET_DOCKERD_ARGS (e.g. --debug).
-# dockerd_stop WORKDIR
+# dockerd_stop WORKDIR [LINK...]
 #   Stops that daemon and its containerd by pid, removes its containers, mounts,
 #   bridges and firewall rules, restores ip_forward and the FORWARD policies as
 #   they were before dockerd_start, and deletes WORKDIR. Safe to call twice.
+#   The LINKs given (e.g. what plugins under test left behind) are deleted too,
+#   with every firewall rule that names them.
 
 DKNET_CACHE=${DKNET_CACHE:-/var/cache/dknet}
 _DK_SYSCTLS=(net/ipv4/ip_forward net/ipv6/conf/all/forwarding
@@ -264,7 +266,7 @@ dockerd_stop() {
   done < <(awk -v w="$w/" 'index($5, w) == 1 {print $5}' /proc/self/mountinfo | sort -r)
   # Network: nothing of ours may outlive the daemon (skip if another dockerd runs).
   if [[ -z $(_dk_dockerd_pids) ]]; then
-    _dk_net_clean "${ifs[@]}" || rc=1
+    _dk_net_clean "${ifs[@]}" "${@:2}" || rc=1
     _dk_restore_host "$w/host-state"
   fi
   rm -rf --one-file-system "$w" || rc=1

@@ -13,17 +13,30 @@ use crate::wire::{nullable, text, MacAddress, Options};
 ///
 /// dockerd refuses a response that sets a field it had already set, even to
 /// the same value: answer only the fields that were `None` in the request.
+/// `None` fields are left out of the JSON.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct EndpointInterface {
     /// IPv4 address in CIDR form.
-    #[serde(rename = "Address", with = "text::optional")]
+    #[serde(
+        rename = "Address",
+        with = "text::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub address: Option<IpNet>,
     /// IPv6 address in CIDR form.
-    #[serde(rename = "AddressIPv6", with = "text::optional")]
+    #[serde(
+        rename = "AddressIPv6",
+        with = "text::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub address_ipv6: Option<IpNet>,
     /// MAC address.
-    #[serde(rename = "MacAddress", with = "text::optional")]
+    #[serde(
+        rename = "MacAddress",
+        with = "text::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mac_address: Option<MacAddress>,
 }
 
@@ -62,11 +75,7 @@ impl CreateEndpointRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateEndpointResponse {
     /// Addresses the driver chose; `None` leaves dockerd's choice alone.
-    #[serde(
-        rename = "Interface",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "Interface", default, skip_serializing_if = "Option::is_none")]
     pub interface: Option<EndpointInterface>,
 }
 

@@ -34,7 +34,6 @@ pub use networks::{
 pub use sandbox::{InterfaceName, JoinRequest, JoinResponse, LeaveRequest, RouteType, StaticRoute};
 
 pub use crate::wire::{
-    options, ExposedPort, MacAddress, MacAddressError, Options, OptionsError, PortBinding,
-    Protocol,
+    options, ExposedPort, MacAddress, MacAddressError, Options, OptionsError, PortBinding, Protocol,
 };
 pub use crate::ActivateResponse;

@@ -12,7 +12,11 @@ use crate::wire::{nullable, text, Options};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IpamData {
     /// The IPAM address space (`LocalDefault` for Docker's built-in IPAM).
-    #[serde(rename = "AddressSpace", default, deserialize_with = "nullable::deserialize")]
+    #[serde(
+        rename = "AddressSpace",
+        default,
+        deserialize_with = "nullable::deserialize"
+    )]
     pub address_space: String,
     /// The pool, e.g. `172.20.0.0/16`.
     #[serde(rename = "Pool", with = "text::required")]
@@ -121,7 +125,11 @@ pub struct AllocateNetworkRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AllocateNetworkResponse {
     /// The state to store with the network.
-    #[serde(rename = "Options", default, deserialize_with = "nullable::deserialize")]
+    #[serde(
+        rename = "Options",
+        default,
+        deserialize_with = "nullable::deserialize"
+    )]
     pub options: BTreeMap<String, String>,
 }
 

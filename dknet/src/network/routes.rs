@@ -5,7 +5,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::*;
-use crate::dispatch::{call, call_without_body, CallFuture, Subsystem};
+use crate::dispatch::{call, call_without_body, CallFuture, RequestIds, Subsystem};
 use crate::Context;
 
 /// The subsystem name in `Plugin.Activate`'s `Implements` list and in paths.
@@ -45,4 +45,31 @@ impl<D: NetworkDriver> Subsystem for NetworkRoutes<D> {
         };
         Some(future)
     }
+}
+
+/// Requests that name a network (and maybe an endpoint) by id.
+macro_rules! ids {
+    (network: $($network:ty),*; endpoint: $($endpoint:ty),*; none: $($none:ty),*) => {
+        $(impl RequestIds for $network {
+            fn network_id(&self) -> Option<&str> {
+                Some(&self.network_id)
+            }
+        })*
+        $(impl RequestIds for $endpoint {
+            fn network_id(&self) -> Option<&str> {
+                Some(&self.network_id)
+            }
+            fn endpoint_id(&self) -> Option<&str> {
+                Some(&self.endpoint_id)
+            }
+        })*
+        $(impl RequestIds for $none {})*
+    };
+}
+
+ids! {
+    network: CreateNetworkRequest, DeleteNetworkRequest, AllocateNetworkRequest, FreeNetworkRequest;
+    endpoint: CreateEndpointRequest, EndpointOperInfoRequest, DeleteEndpointRequest, JoinRequest,
+        LeaveRequest, ProgramExternalConnectivityRequest, RevokeExternalConnectivityRequest;
+    none: GwAllocCheckRequest, DiscoverNewRequest, DiscoverDeleteRequest
 }

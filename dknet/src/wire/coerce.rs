@@ -177,7 +177,7 @@ impl<'de> de::Deserializer<'de> for OptionValue<'de> {
             Value::Null => visitor.visit_none(),
             Value::Object(map) => GenericOptionsDeserializer::new(map).deserialize_any(visitor),
             other => de::Deserializer::deserialize_any(other, visitor)
-                .map_err(|error| <OptionsError as de::Error>::custom(error)),
+                .map_err(<OptionsError as de::Error>::custom),
         }
     }
 
@@ -224,7 +224,7 @@ impl<'de> de::Deserializer<'de> for OptionValue<'de> {
         match self.0 {
             Value::String(text) => visitor.visit_enum(text.as_str().into_deserializer()),
             other => de::Deserializer::deserialize_enum(other, name, variants, visitor)
-                .map_err(|error| <OptionsError as de::Error>::custom(error)),
+                .map_err(<OptionsError as de::Error>::custom),
         }
     }
 
@@ -279,12 +279,20 @@ mod tests {
 
     #[test]
     fn strings_become_numbers_bools_and_enums() {
-        let typed: Typed = generic(json!({"mtu": "1400", "vlan": " 42 ", "hairpin": "true", "mode": "l3", "ratio": "0.5"}))
-            .generic()
-            .unwrap();
+        let typed: Typed = generic(
+            json!({"mtu": "1400", "vlan": " 42 ", "hairpin": "true", "mode": "l3", "ratio": "0.5"}),
+        )
+        .generic()
+        .unwrap();
         assert_eq!(
             typed,
-            Typed { mtu: Some(1400), vlan: 42, hairpin: true, mode: Mode::L3, ratio: 0.5 }
+            Typed {
+                mtu: Some(1400),
+                vlan: 42,
+                hairpin: true,
+                mode: Mode::L3,
+                ratio: 0.5
+            }
         );
     }
 
@@ -298,23 +306,33 @@ mod tests {
 
     #[test]
     fn bad_value_names_the_key() {
-        let error = generic(json!({"mtu": "abc"})).generic::<Typed>().unwrap_err();
+        let error = generic(json!({"mtu": "abc"}))
+            .generic::<Typed>()
+            .unwrap_err();
         assert_eq!(error.key(), Some("mtu"));
         assert_eq!(
             error.to_string(),
             "invalid option `mtu`: `abc` is not valid: expected a non-negative 32-bit integer"
         );
-        let error = generic(json!({"hairpin": "maybe"})).generic::<Typed>().unwrap_err();
+        let error = generic(json!({"hairpin": "maybe"}))
+            .generic::<Typed>()
+            .unwrap_err();
         assert_eq!(error.key(), Some("hairpin"));
-        let error = generic(json!({"mode": "l7"})).generic::<Typed>().unwrap_err();
+        let error = generic(json!({"mode": "l7"}))
+            .generic::<Typed>()
+            .unwrap_err();
         assert_eq!(error.key(), Some("mode"));
     }
 
     #[test]
     fn unknown_key_is_named_with_the_known_ones() {
-        let error = generic(json!({"colour": "red"})).generic::<Typed>().unwrap_err();
+        let error = generic(json!({"colour": "red"}))
+            .generic::<Typed>()
+            .unwrap_err();
         assert_eq!(error.key(), Some("colour"));
-        assert!(error.to_string().starts_with("unknown option `colour`: known options are `mtu`"));
+        assert!(error
+            .to_string()
+            .starts_with("unknown option `colour`: known options are `mtu`"));
     }
 
     #[test]

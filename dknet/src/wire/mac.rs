@@ -16,7 +16,9 @@ pub struct MacAddress(pub [u8; 6]);
 
 /// Why a text could not be read as a [`MacAddress`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a MAC address (expected six colon-separated hex bytes, like 02:42:ac:11:00:02)")]
+#[error(
+    "`{0}` is not a MAC address (expected six colon-separated hex bytes, like 02:42:ac:11:00:02)"
+)]
 pub struct MacAddressError(String);
 
 impl MacAddress {
@@ -130,7 +132,13 @@ mod tests {
 
     #[test]
     fn malformed_text_is_rejected() {
-        for bad in ["", "02:42", "02:42:ac:11:00:02:03", "zz:42:ac:11:00:02", "2:42:ac:11:00:02"] {
+        for bad in [
+            "",
+            "02:42",
+            "02:42:ac:11:00:02:03",
+            "zz:42:ac:11:00:02",
+            "2:42:ac:11:00:02",
+        ] {
             assert!(bad.parse::<MacAddress>().is_err(), "{bad}");
         }
         assert!(MacAddress::from_base64("AkKs").is_err());

@@ -1,8 +1,8 @@
 //! Building blocks shared by the wire types of every subsystem: how Go's JSON
 //! conventions (`null` maps, `""` for "none", CIDR strings) map onto Rust types.
 
-mod mac;
 mod coerce;
+mod mac;
 pub mod options;
 mod ports;
 pub(crate) mod text;

@@ -200,9 +200,7 @@ impl Options {
     fn decode_key<T: DeserializeOwned + Default>(&self, key: &str) -> Result<T, OptionsError> {
         match self.get(key) {
             None | Some(Value::Null) => Ok(T::default()),
-            Some(value) => {
-                T::deserialize(value).map_err(|error| OptionsError::invalid(key, error))
-            }
+            Some(value) => T::deserialize(value).map_err(|error| OptionsError::invalid(key, error)),
         }
     }
 }
@@ -241,22 +239,36 @@ mod tests {
             PORT_MAP: [{"Proto": 17, "IP": "", "Port": 53, "HostIP": "127.0.0.1", "HostPort": 5353, "HostPortEnd": 5353}],
         }));
         let exposed = opts.exposed_ports().unwrap();
-        assert_eq!(exposed, vec![ExposedPort { proto: Protocol::Tcp, port: 80 }]);
+        assert_eq!(
+            exposed,
+            vec![ExposedPort {
+                proto: Protocol::Tcp,
+                port: 80
+            }]
+        );
         let bound = opts.port_bindings().unwrap();
         assert_eq!(bound[0].proto, Protocol::Udp);
         assert_eq!(bound[0].ip, None);
         assert_eq!(bound[0].host_ip, Some("127.0.0.1".parse().unwrap()));
         assert_eq!(bound[0].host_port, 5353);
-        let bad = options(json!({PORT_MAP: "nope"})).port_bindings().unwrap_err();
+        let bad = options(json!({PORT_MAP: "nope"}))
+            .port_bindings()
+            .unwrap_err();
         assert_eq!(bad.key(), Some(PORT_MAP));
     }
 
     #[test]
     fn mac_address_reads_base64_and_colon_hex() {
         let opts = options(json!({MAC_ADDRESS: "AkKsEQAC"}));
-        assert_eq!(opts.mac_address().unwrap().unwrap().to_string(), "02:42:ac:11:00:02");
+        assert_eq!(
+            opts.mac_address().unwrap().unwrap().to_string(),
+            "02:42:ac:11:00:02"
+        );
         let opts = options(json!({MAC_ADDRESS: "02:42:ac:11:00:03"}));
-        assert_eq!(opts.mac_address().unwrap().unwrap().to_string(), "02:42:ac:11:00:03");
+        assert_eq!(
+            opts.mac_address().unwrap().unwrap().to_string(),
+            "02:42:ac:11:00:03"
+        );
         assert_eq!(Options::new().mac_address().unwrap(), None);
         assert!(options(json!({MAC_ADDRESS: "zz"})).mac_address().is_err());
     }
@@ -265,7 +277,10 @@ mod tests {
     fn set_generic_builds_the_user_map() {
         let mut opts = options(json!({GENERIC: null}));
         opts.set_generic("mtu", "1400").set_generic("mode", "l2");
-        assert_eq!(opts.get(GENERIC), Some(&json!({"mtu": "1400", "mode": "l2"})));
+        assert_eq!(
+            opts.get(GENERIC),
+            Some(&json!({"mtu": "1400", "mode": "l2"}))
+        );
     }
 
     #[test]

@@ -1,0 +1,54 @@
+//! Phase 3: rules that involve more than one method or argument.
+
+use crate::lower::{Driver, Errors};
+
+/// Checks the lowered driver as a whole.
+pub(crate) fn driver(driver: &Driver<'_>, errors: &mut Errors) {
+    duplicates(driver, errors);
+    capabilities(driver, errors);
+}
+
+/// A method written twice. Copies under `#[cfg]` may be alternatives for
+/// different builds, so only unconditional ones count.
+fn duplicates(driver: &Driver<'_>, errors: &mut Errors) {
+    for (index, method) in driver.written.iter().enumerate() {
+        let earlier = driver.written[..index]
+            .iter()
+            .find(|earlier| earlier.spec.name == method.spec.name);
+        if let Some(earlier) = earlier {
+            if earlier.cfgs.is_empty() && method.cfgs.is_empty() {
+                errors.at(
+                    method.ident.span(),
+                    format!(
+                        "`#[{}]` method `{}` is written twice\n\
+                         help: remove one of them",
+                        driver.sub.attribute, method.spec.name
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// A hand-written `get_capabilities` answers by itself: the attribute's
+/// capability keys would be silently ignored.
+fn capabilities(driver: &Driver<'_>, errors: &mut Errors) {
+    let method = driver.sub.capabilities.method;
+    if !driver
+        .written
+        .iter()
+        .any(|written| written.spec.name == method)
+    {
+        return;
+    }
+    for key in &driver.keys {
+        errors.at(
+            key.span,
+            format!(
+                "`{}` cannot be given together with a hand-written `{method}`\n\
+                 help: remove `{}` here, or remove `{method}` and let `#[{}]` answer",
+                key.key.name, key.key.name, driver.sub.attribute
+            ),
+        );
+    }
+}

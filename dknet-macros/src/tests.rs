@@ -1,0 +1,179 @@
+//! Expansion snapshots: `expand` on representative inputs, pretty-printed and
+//! compared with `tests/expand/<name>.expanded.rs`. Re-bless after an
+//! intended change with `DKNET_MACROS_BLESS=1 cargo test -p dknet-macros`,
+//! then read the diff.
+
+use std::path::PathBuf;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::expand;
+
+fn snapshot(name: &str, args: TokenStream, item: TokenStream) {
+    let expanded = expand(args, item);
+    let file = syn::parse2(expanded.clone()).unwrap_or_else(|error| {
+        panic!("{name}: the expansion does not parse: {error}\n{expanded}")
+    });
+    let actual = prettyplease::unparse(&file);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/expand")
+        .join(format!("{name}.expanded.rs"));
+    if std::env::var_os("DKNET_MACROS_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        expected == actual,
+        "{name}: the expansion changed (DKNET_MACROS_BLESS=1 to accept):\n{actual}"
+    );
+}
+
+#[test]
+fn empty_impl() {
+    snapshot("empty", quote!(), quote!(impl Bridge {}));
+}
+
+#[test]
+fn sync_and_async_methods() {
+    snapshot(
+        "mixed",
+        quote!(scope = "global", connectivity_scope = "local"),
+        quote! {
+            impl Bridge {
+                /// Creates the bridge.
+                async fn create_network(&self, request: CreateNetworkRequest) -> Result<(), Error> {
+                    self.create(request).await
+                }
+                fn join(&self, request: JoinRequest, context: dknet::Context) -> JoinResponse {
+                    self.join_blocking(request, context)
+                }
+                fn leave(&self, _: LeaveRequest) {}
+                async fn gw_alloc_check(&self, _request: GwAllocCheckRequest) -> io::Result<GwAllocCheckResponse> {
+                    Ok(GwAllocCheckResponse::default())
+                }
+            }
+        },
+    );
+}
+
+#[test]
+fn generic_driver_with_renamed_crate() {
+    snapshot(
+        "generic",
+        quote!(crate = "renamed"),
+        quote! {
+            impl<S: Store> Driver<S> where S: Send + Sync + 'static {
+                async fn delete_network(&self, request: DeleteNetworkRequest) -> anyhow::Result<()> {
+                    self.store.remove(&request.network_id).await
+                }
+            }
+        },
+    );
+}
+
+#[test]
+fn hand_written_capabilities_and_cfg() {
+    snapshot(
+        "capabilities",
+        quote!(),
+        quote! {
+            impl Bridge {
+                fn get_capabilities(&self) -> GetCapabilitiesResponse {
+                    GetCapabilitiesResponse::default()
+                }
+                #[cfg(feature = "gateway")]
+                async fn gw_alloc_check(&self, _request: GwAllocCheckRequest, context: Context) -> GwAllocCheckResponse {
+                    GwAllocCheckResponse::default()
+                }
+            }
+        },
+    );
+}
+
+#[test]
+fn conditional_gw_alloc_check() {
+    snapshot(
+        "conditional",
+        quote!(),
+        quote! {
+            impl Bridge {
+                #[cfg(unix)]
+                async fn gw_alloc_check(&self, _request: GwAllocCheckRequest) -> GwAllocCheckResponse {
+                    GwAllocCheckResponse::default()
+                }
+            }
+        },
+    );
+}
+
+#[test]
+fn errors_keep_the_impl_and_add_a_default_trait_impl() {
+    snapshot(
+        "errors",
+        quote!(scope = "planet"),
+        quote! {
+            impl Bridge {
+                fn create_netwrok(&self, request: CreateNetworkRequest) {}
+                fn join(&mut self, request: JoinRequest) -> JoinResponse {
+                    JoinResponse::default()
+                }
+            }
+        },
+    );
+}
+
+#[test]
+fn not_an_impl() {
+    snapshot(
+        "struct",
+        quote!(),
+        quote!(
+            struct Bridge;
+        ),
+    );
+}
+
+/// The method table in the macro's documentation is the table the macro uses.
+#[test]
+fn documented_method_table_matches_the_table() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dknet/src/network_driver.md");
+    let Ok(docs) = std::fs::read_to_string(&path) else {
+        return; // Outside the workspace (a packaged crate): nothing to compare.
+    };
+    for method in crate::table::NETWORK.methods {
+        let request = method
+            .request
+            .map_or_else(|| "none".to_owned(), |request| format!("`{request}`"));
+        let row = format!(
+            "| `{}` | `{}` | {request} | `{}` | {} |",
+            method.name,
+            method.protocol,
+            method.response_text(),
+            method.default
+        );
+        assert!(
+            docs.contains(&row),
+            "{} lacks the row\n{row}",
+            path.display()
+        );
+    }
+}
+
+/// `crate = "..."` replaces every mention of `::dknet`.
+#[test]
+fn renamed_crate_leaves_no_dknet_path() {
+    let item = quote! {
+        impl Bridge {
+            fn get_capabilities(&self) -> GetCapabilitiesResponse { todo!() }
+            async fn join(&self, request: JoinRequest) -> Result<JoinResponse, String> { todo!() }
+        }
+    };
+    let expanded = expand(quote!(crate = "renamed"), item.clone()).to_string();
+    assert!(!expanded.contains(":: dknet"), "{expanded}");
+    assert!(!expanded.contains("dknet ::"), "{expanded}");
+    let expanded = expand(quote!(crate = "renamed", scope = "global"), item).to_string();
+    assert!(expanded.contains("compile_error"), "errors too");
+}

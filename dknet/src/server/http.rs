@@ -1,0 +1,201 @@
+//! One request, from HTTP to a driver call and back: method and path checks,
+//! the body limit, the request's [`Context`], panic isolation, and the
+//! request's tracing span.
+
+use std::convert::Infallible;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::{Body, Incoming};
+use hyper::http::request::Parts;
+use hyper::{Method, Request, Response};
+use tokio_util::sync::CancellationToken;
+use tracing::field::Empty;
+use tracing::{Instrument, Span};
+
+use super::response::Answer;
+use super::Server;
+use crate::Context;
+
+/// Request ids, unique in the process.
+static NEXT_REQUEST_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Answers one request. Never fails: every problem is an HTTP answer.
+pub(super) async fn handle(
+    server: Arc<Server>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let id = NEXT_REQUEST_ID.fetch_add(1, Ordering::Relaxed);
+    let start = Instant::now();
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path();
+    let span = tracing::info_span!(
+        "request",
+        id,
+        method = path,
+        network_id = Empty,
+        endpoint_id = Empty,
+        status = Empty,
+        duration_ms = Empty,
+    );
+    let answer = answer(&server, id, &parts, body)
+        .instrument(span.clone())
+        .await;
+    log(&span, start, path, &answer);
+    Ok(answer.into_response())
+}
+
+async fn answer(server: &Server, id: u64, parts: &Parts, body: Incoming) -> Answer {
+    let path = parts.uri.path();
+    if parts.method != Method::POST {
+        let message = format!("{path}: method {} is not allowed; use POST", parts.method);
+        return Answer::failed(405, message);
+    }
+    if path == "/Plugin.Activate" {
+        return Answer::Json(server.activation.clone());
+    }
+    let Some((subsystem, method)) = split_path(path) else {
+        return unknown_path(server, path);
+    };
+    let Some(target) = server.subsystem(subsystem) else {
+        return unknown_path(server, path);
+    };
+    let body = match read_body(body, server.body_limit, method).await {
+        Ok(body) => body,
+        Err(answer) => return answer,
+    };
+
+    let cancellation = CancellationToken::new();
+    let mut guard = CancelOnDrop(Some(cancellation.clone()));
+    let context = Context::for_request(id, cancellation);
+    // A hand-written driver may panic before its future exists.
+    let routed = panic::catch_unwind(AssertUnwindSafe(|| target.route(method, body, context)));
+    let call = match routed {
+        Ok(Some(call)) => call,
+        Ok(None) => {
+            guard.disarm();
+            return unknown_path(server, path);
+        }
+        Err(payload) => {
+            guard.disarm();
+            return Answer::panicked(&*payload);
+        }
+    };
+    // The call runs in its own task: a panic stays there, and a call whose
+    // connection drops still runs to completion (its context is cancelled).
+    let outcome = tokio::spawn(call.in_current_span()).await;
+    guard.disarm();
+    match outcome {
+        Ok(Ok(json)) => Answer::Json(json),
+        Ok(Err(failure)) if failure.status == 404 => Answer::Declined(failure),
+        Ok(Err(failure)) => Answer::Failed(failure),
+        Err(error) => match error.try_into_panic() {
+            Ok(payload) => Answer::panicked(&*payload),
+            Err(_) => Answer::failed(500, "the call was cancelled".to_owned()),
+        },
+    }
+}
+
+/// `/NetworkDriver.Join` -> (`NetworkDriver`, `Join`).
+fn split_path(path: &str) -> Option<(&str, &str)> {
+    let (subsystem, method) = path.strip_prefix('/')?.split_once('.')?;
+    (!subsystem.is_empty() && !method.is_empty()).then_some((subsystem, method))
+}
+
+fn unknown_path(server: &Server, path: &str) -> Answer {
+    let implements: Vec<_> = server.implements().collect();
+    let message = if implements.is_empty() {
+        format!("{path}: no such method; this plugin has no drivers")
+    } else {
+        let implements = implements.join(", ");
+        format!("{path}: no such method; this plugin implements {implements}")
+    };
+    Answer::failed(404, message)
+}
+
+async fn read_body(body: Incoming, limit: usize, method: &str) -> Result<Bytes, Answer> {
+    let size = body.size_hint();
+    if size.exact() == Some(0) {
+        return Ok(Bytes::new());
+    }
+    let too_large = || {
+        let message = format!("{method}: the request body is larger than {limit} bytes");
+        Answer::failed(413, message)
+    };
+    if size.lower() > limit as u64 {
+        return Err(too_large());
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<LengthLimitError>() => Err(too_large()),
+        Err(error) => {
+            let message = format!("{method}: cannot read the request body: {error}");
+            Err(Answer::failed(400, message))
+        }
+    }
+}
+
+/// Cancels the request's [`Context`] when dropped armed: hyper drops the
+/// request's future when the client goes away before the answer.
+struct CancelOnDrop(Option<CancellationToken>);
+
+impl CancelOnDrop {
+    fn disarm(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(token) = self.0.take() {
+            token.cancel();
+        }
+    }
+}
+
+/// Records the outcome on the span and logs one line: debug for answers,
+/// warn for failures.
+fn log(span: &Span, start: Instant, path: &str, answer: &Answer) {
+    let status = answer.status();
+    let duration_ms = start.elapsed().as_secs_f64() * 1000.0;
+    span.record("status", status);
+    span.record("duration_ms", duration_ms);
+    match answer {
+        Answer::Json(_) => tracing::debug!(parent: span, "answered"),
+        Answer::Declined(failure) => {
+            tracing::debug!(parent: span, error = %failure.message, "not supported")
+        }
+        // Without the span (filtered out), the line says what it was about.
+        Answer::Failed(failure) if span.is_disabled() => {
+            tracing::warn!(method = path, status, duration_ms, error = %failure.message, "request failed")
+        }
+        Answer::Failed(failure) => {
+            tracing::warn!(parent: span, error = %failure.message, "request failed")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_path;
+
+    #[test]
+    fn paths_split_into_subsystem_and_method() {
+        assert_eq!(
+            split_path("/NetworkDriver.Join"),
+            Some(("NetworkDriver", "Join"))
+        );
+        assert_eq!(
+            split_path("/IpamDriver.RequestPool"),
+            Some(("IpamDriver", "RequestPool"))
+        );
+        assert_eq!(split_path("/NetworkDriver."), None);
+        assert_eq!(split_path("/.Join"), None);
+        assert_eq!(split_path("/nothing"), None);
+        assert_eq!(split_path("NetworkDriver.Join"), None);
+    }
+}

@@ -1,0 +1,90 @@
+//! The answers the server sends: JSON bodies, `{"Err": ...}` failures, and
+//! the headers every response carries.
+
+use std::any::Any;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE};
+use hyper::{Response, StatusCode};
+use serde::Serialize;
+
+use crate::dispatch::Failure;
+
+/// The media type of every answer (the one dockerd asks for in `Accept`).
+pub(crate) const MEDIA_TYPE: &str = "application/vnd.docker.plugins.v1.2+json";
+
+const MEDIA_TYPE_VALUE: HeaderValue = HeaderValue::from_static(MEDIA_TYPE);
+const POST_ONLY: HeaderValue = HeaderValue::from_static("POST");
+
+/// How a request ended, before it becomes an HTTP response.
+pub(super) enum Answer {
+    /// 200 with this JSON.
+    Json(Bytes),
+    /// The driver does not implement the method (404): an ordinary answer
+    /// in this protocol, logged quietly.
+    Declined(Failure),
+    /// Any other failure.
+    Failed(Failure),
+}
+
+impl Answer {
+    pub(super) fn failed(status: u16, message: String) -> Self {
+        Self::Failed(Failure { status, message })
+    }
+
+    /// A 500 for a driver that panicked with `payload`.
+    pub(super) fn panicked(payload: &(dyn Any + Send)) -> Self {
+        let message = if let Some(text) = payload.downcast_ref::<&str>() {
+            format!("the driver panicked: {text}")
+        } else if let Some(text) = payload.downcast_ref::<String>() {
+            format!("the driver panicked: {text}")
+        } else {
+            "the driver panicked".to_owned()
+        };
+        Self::failed(500, message)
+    }
+
+    /// The HTTP status this answer is sent with.
+    pub(super) fn status(&self) -> u16 {
+        match self {
+            Self::Json(_) => 200,
+            Self::Declined(failure) | Self::Failed(failure) => failure.status,
+        }
+    }
+
+    pub(super) fn into_response(self) -> Response<Full<Bytes>> {
+        match self {
+            Self::Json(body) => json(StatusCode::OK, body),
+            Self::Declined(failure) | Self::Failed(failure) => error(&failure),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrBody<'a> {
+    #[serde(rename = "Err")]
+    err: &'a str,
+}
+
+fn json(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, MEDIA_TYPE_VALUE);
+    response
+}
+
+fn error(failure: &Failure) -> Response<Full<Bytes>> {
+    let body = serde_json::to_vec(&ErrBody {
+        err: &failure.message,
+    })
+    .expect("a string encodes");
+    let status = StatusCode::from_u16(failure.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = json(status, Bytes::from(body));
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        response.headers_mut().insert(ALLOW, POST_ONLY);
+    }
+    response
+}

@@ -1,0 +1,249 @@
+//! [`Client`]: talks to a plugin exactly as dockerd does.
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HOST, USER_AGENT};
+use hyper::Request;
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::Serialize;
+use tokio::sync::Mutex;
+
+use super::connect::{Sender, Target};
+use super::{CallError, RawResponse};
+use crate::network::*;
+use crate::server::MEDIA_TYPE;
+use crate::{LocalAddr, Plugin};
+
+/// A client that speaks to a plugin as dockerd does: `POST`, no
+/// `Content-Type`, `Accept: application/vnd.docker.plugins.v1.2+json`,
+/// empty bodies for `Plugin.Activate` and `GetCapabilities`, Go-encoded JSON
+/// (with its trailing newline) otherwise. One keep-alive connection is
+/// reused across calls (calls from several tasks take turns on it; make
+/// several clients for parallel connections).
+pub struct Client {
+    target: Target,
+    host: String,
+    connection: Mutex<Option<Sender>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("host", &self.host)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    fn with_target(target: Target) -> Self {
+        Self {
+            host: target.host(),
+            target,
+            connection: Mutex::new(None),
+        }
+    }
+
+    /// A client for the plugin listening on the unix socket at `path`.
+    pub fn unix(path: impl Into<PathBuf>) -> Self {
+        Self::with_target(Target::Unix(path.into()))
+    }
+
+    /// A client for the plugin listening on TCP `address`.
+    pub fn tcp(address: SocketAddr) -> Self {
+        Self::with_target(Target::Tcp(address))
+    }
+
+    /// A client for the plugin listening at `address` (see
+    /// [`BoundPlugin::local_addr`](crate::BoundPlugin::local_addr)).
+    pub fn for_addr(address: &LocalAddr) -> Self {
+        match address {
+            LocalAddr::Unix(path) => Self::unix(path.clone()),
+            LocalAddr::Tcp(address) => Self::tcp(*address),
+        }
+    }
+
+    /// A client for `plugin` served in this process over an in-memory pipe:
+    /// no socket, no files, the full HTTP path. Needs a tokio runtime when
+    /// calling.
+    pub fn in_process(plugin: Plugin) -> Self {
+        Self::with_target(Target::InProcess(plugin.into_server()))
+    }
+
+    /// Sends `body` (none for `None`) to `path` (`/Subsystem.Method`) and
+    /// returns the answer whatever its status.
+    pub async fn call(&self, path: &str, body: Option<&[u8]>) -> Result<RawResponse, CallError> {
+        let path = if path.starts_with('/') {
+            path.to_owned()
+        } else {
+            format!("/{path}")
+        };
+        let body = Bytes::copy_from_slice(body.unwrap_or_default());
+        self.send(&path, body)
+            .await
+            .map_err(|error| CallError::Transport {
+                method: path[1..].to_owned(),
+                error,
+            })
+    }
+
+    async fn send(&self, path: &str, body: Bytes) -> io::Result<RawResponse> {
+        let mut request = Request::post(path)
+            .header(HOST, &self.host)
+            .header(USER_AGENT, "Go-http-client/1.1")
+            .header(ACCEPT, MEDIA_TYPE)
+            .header(CONTENT_LENGTH, body.len())
+            .body(Full::new(body))
+            .map_err(io::Error::other)?;
+        let mut slot = self.connection.lock().await;
+        let mut fresh = false;
+        let response = loop {
+            let reusable = match slot.as_mut() {
+                Some(sender) => sender.ready().await.is_ok(),
+                None => false,
+            };
+            if !reusable {
+                fresh = true;
+                *slot = Some(self.target.connect().await?);
+            }
+            let sender = slot.as_mut().expect("connected above");
+            match sender.try_send_request(request).await {
+                Ok(response) => break response,
+                // The server closed a reused connection before taking the
+                // request: safe to send it again on a new one.
+                Err(mut error) if !fresh && error.message().is_some() => {
+                    request = error.take_message().expect("checked above");
+                    *slot = None;
+                }
+                Err(error) => {
+                    *slot = None;
+                    return Err(io::Error::other(error.into_error()));
+                }
+            }
+        };
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.map_err(io::Error::other)?.to_bytes();
+        let content_type = parts.headers.get(CONTENT_TYPE);
+        Ok(RawResponse {
+            status: parts.status.as_u16(),
+            content_type: content_type
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            body,
+        })
+    }
+
+    /// Calls `path` with `request` encoded as Go would, and decodes a 200's body.
+    async fn typed<Req, Resp>(&self, path: &str, request: Option<&Req>) -> Result<Resp, CallError>
+    where
+        Req: Serialize + ?Sized,
+        Resp: DeserializeOwned,
+    {
+        let method = &path[1..];
+        let body = match request {
+            Some(request) => {
+                let mut json = serde_json::to_vec(request).map_err(|error| CallError::Decode {
+                    method: method.to_owned(),
+                    body: String::new(),
+                    error,
+                })?;
+                json.push(b'\n');
+                Some(json)
+            }
+            None => None,
+        };
+        let response = self.call(path, body.as_deref()).await?;
+        if response.status != 200 {
+            return Err(CallError::from_status(method, &response));
+        }
+        if let Some(message) = response.err() {
+            let method = method.to_owned();
+            return Err(CallError::Remote { method, message });
+        }
+        serde_json::from_slice(&response.body).map_err(|error| CallError::Decode {
+            method: method.to_owned(),
+            body: response.text(),
+            error,
+        })
+    }
+
+    /// `Plugin.Activate`.
+    pub async fn activate(&self) -> Result<ActivateResponse, CallError> {
+        self.typed::<(), _>("/Plugin.Activate", None).await
+    }
+
+    /// `NetworkDriver.GetCapabilities`.
+    pub async fn get_capabilities(&self) -> Result<GetCapabilitiesResponse, CallError> {
+        self.typed::<(), _>("/NetworkDriver.GetCapabilities", None)
+            .await
+    }
+}
+
+/// Typed methods, one per `NetworkDriver` call with a request body.
+macro_rules! network_methods {
+    ($($name:ident($request:ty) -> $response:ty = $path:literal;)*) => {
+        impl Client {
+            $(
+                #[doc = concat!("`", $path, "`.")]
+                pub async fn $name(&self, request: &$request) -> Result<$response, CallError> {
+                    let answer: <$response as Answer>::Wire =
+                        self.typed(concat!("/", $path), Some(request)).await?;
+                    Ok(<$response as Answer>::from_wire(answer))
+                }
+            )*
+        }
+    };
+}
+
+network_methods! {
+    gw_alloc_check(GwAllocCheckRequest) -> GwAllocCheckResponse = "NetworkDriver.GwAllocCheck";
+    create_network(CreateNetworkRequest) -> () = "NetworkDriver.CreateNetwork";
+    delete_network(DeleteNetworkRequest) -> () = "NetworkDriver.DeleteNetwork";
+    allocate_network(AllocateNetworkRequest) -> AllocateNetworkResponse = "NetworkDriver.AllocateNetwork";
+    free_network(FreeNetworkRequest) -> () = "NetworkDriver.FreeNetwork";
+    create_endpoint(CreateEndpointRequest) -> CreateEndpointResponse = "NetworkDriver.CreateEndpoint";
+    endpoint_oper_info(EndpointOperInfoRequest) -> EndpointOperInfoResponse = "NetworkDriver.EndpointOperInfo";
+    delete_endpoint(DeleteEndpointRequest) -> () = "NetworkDriver.DeleteEndpoint";
+    join(JoinRequest) -> JoinResponse = "NetworkDriver.Join";
+    leave(LeaveRequest) -> () = "NetworkDriver.Leave";
+    discover_new(DiscoverNewRequest) -> () = "NetworkDriver.DiscoverNew";
+    discover_delete(DiscoverDeleteRequest) -> () = "NetworkDriver.DiscoverDelete";
+    program_external_connectivity(ProgramExternalConnectivityRequest) -> ()
+        = "NetworkDriver.ProgramExternalConnectivity";
+    revoke_external_connectivity(RevokeExternalConnectivityRequest) -> ()
+        = "NetworkDriver.RevokeExternalConnectivity";
+}
+
+/// How a method's answer is read: `()` accepts any JSON (dockerd ignores
+/// the body of those answers), the rest decode their type.
+trait Answer {
+    type Wire: DeserializeOwned;
+    fn from_wire(wire: Self::Wire) -> Self;
+}
+
+impl Answer for () {
+    type Wire = IgnoredAny;
+    fn from_wire(_: IgnoredAny) -> Self {}
+}
+
+macro_rules! typed_answers {
+    ($($type:ty),*) => {
+        $(impl Answer for $type {
+            type Wire = Self;
+            fn from_wire(wire: Self) -> Self {
+                wire
+            }
+        })*
+    };
+}
+
+typed_answers!(
+    GwAllocCheckResponse,
+    AllocateNetworkResponse,
+    CreateEndpointResponse,
+    EndpointOperInfoResponse,
+    JoinResponse
+);

@@ -1,0 +1,189 @@
+//! Graceful shutdown: requests in flight finish, the rest are cancelled
+//! after the grace period, files are removed, and a real process exits 0
+//! on SIGTERM.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{serve, Empty, TempDir, Transport, TRANSPORTS};
+use dknet::network::{JoinRequest, JoinResponse, NetworkDriver};
+use dknet::testing::Client;
+use dknet::{Context, DriverError, LocalAddr, Plugin};
+use tokio::sync::{mpsc, Mutex};
+
+/// Joins report that they started, then wait for the test's go-ahead or for
+/// their context to be cancelled.
+struct Gate {
+    started: mpsc::UnboundedSender<()>,
+    release: Mutex<mpsc::UnboundedReceiver<()>>,
+    cancelled: mpsc::UnboundedSender<()>,
+}
+
+impl NetworkDriver for Gate {
+    async fn join(
+        self: Arc<Self>,
+        _request: JoinRequest,
+        context: Context,
+    ) -> Result<JoinResponse, DriverError> {
+        self.started.send(()).unwrap();
+        let mut release = self.release.lock().await;
+        tokio::select! {
+            _ = release.recv() => Ok(JoinResponse::default()),
+            () = context.cancelled() => {
+                self.cancelled.send(()).unwrap();
+                Err(DriverError::new("cancelled"))
+            }
+        }
+    }
+}
+
+struct GateControl {
+    started: mpsc::UnboundedReceiver<()>,
+    release: mpsc::UnboundedSender<()>,
+    cancelled: mpsc::UnboundedReceiver<()>,
+}
+
+fn gate() -> (Gate, GateControl) {
+    let (started_tx, started) = mpsc::unbounded_channel();
+    let (release, release_rx) = mpsc::unbounded_channel();
+    let (cancelled_tx, cancelled) = mpsc::unbounded_channel();
+    let driver = Gate {
+        started: started_tx,
+        release: Mutex::new(release_rx),
+        cancelled: cancelled_tx,
+    };
+    (
+        driver,
+        GateControl {
+            started,
+            release,
+            cancelled,
+        },
+    )
+}
+
+/// Waits (without a deadline) until `path` no longer exists.
+async fn gone(path: &std::path::Path) {
+    while path.exists() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+fn file_of(addr: &LocalAddr, spec: Option<&std::path::Path>) -> std::path::PathBuf {
+    match (addr, spec) {
+        (_, Some(spec)) => spec.to_path_buf(),
+        (LocalAddr::Unix(path), None) => path.clone(),
+        (other, None) => panic!("no file for {other}"),
+    }
+}
+
+#[tokio::test]
+async fn requests_in_flight_finish_and_files_are_removed() {
+    for transport in TRANSPORTS {
+        let (driver, mut control) = gate();
+        let plugin = serve(Plugin::new().network_driver(driver), transport).await;
+        let file = file_of(&plugin.addr, plugin.spec_file.as_deref());
+        assert!(file.exists(), "{transport:?}");
+        let client = plugin.client();
+        let call = tokio::spawn(async move { client.join(&JoinRequest::new("n", "e")).await });
+        control.started.recv().await.unwrap();
+
+        let stopping = tokio::spawn(plugin.stop());
+        // Shutdown has begun once the file is gone; the join is still running.
+        gone(&file).await;
+        control.release.send(()).unwrap();
+        assert_eq!(call.await.unwrap().unwrap(), JoinResponse::default());
+        stopping.await.unwrap().unwrap();
+    }
+}
+
+#[tokio::test]
+async fn after_the_grace_period_requests_are_cancelled() {
+    let (driver, mut control) = gate();
+    let plugin = Plugin::new()
+        .network_driver(driver)
+        .grace_period(Duration::ZERO);
+    let plugin = serve(plugin, Transport::Unix).await;
+    let client = plugin.client();
+    let call = tokio::spawn(async move { client.join(&JoinRequest::new("n", "e")).await });
+    control.started.recv().await.unwrap();
+    plugin.stop().await.unwrap();
+    control.cancelled.recv().await.unwrap();
+    // The connection was dropped: no answer.
+    let error = call.await.unwrap().unwrap_err();
+    assert_eq!(error.status(), None, "{error}");
+}
+
+#[tokio::test]
+async fn idle_connections_do_not_hold_up_shutdown() {
+    let plugin = serve(Plugin::new().network_driver(Empty), Transport::Unix).await;
+    let idle = plugin.client();
+    idle.activate().await.unwrap();
+    // Default grace period (10 s) is not waited for: the idle keep-alive
+    // connection closes at once. (No deadline asserted; this just returns.)
+    plugin.stop().await.unwrap();
+    assert!(idle.activate().await.is_err());
+}
+
+/// Not a test on its own: the body of the child process below.
+#[test]
+fn child_plugin_process() {
+    let Some(socket) = std::env::var_os("DKNET_CHILD_SOCKET") else {
+        return;
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let bound = Plugin::new()
+            .network_driver(Empty)
+            .bind_unix(&socket)
+            .await
+            .unwrap();
+        println!("DKNET-READY");
+        bound.run().await.unwrap();
+    });
+    println!("DKNET-STOPPED");
+}
+
+#[tokio::test]
+async fn sigterm_stops_a_plugin_process_cleanly() {
+    let dir = TempDir::new("sig");
+    let socket = dir.join("child.sock");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_plugin_process",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("DKNET_CHILD_SOCKET", &socket)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let ready = lines
+        .by_ref()
+        .map(Result::unwrap)
+        .any(|line| line.contains("DKNET-READY"));
+    assert!(ready, "the child never got ready");
+
+    let client = Client::unix(&socket);
+    assert_eq!(
+        client.activate().await.unwrap().implements,
+        ["NetworkDriver"]
+    );
+    let pid = i32::try_from(child.id()).unwrap();
+    // SAFETY: sending a signal to our own child process, by its pid.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+
+    // Read to the end, so the child can print its test summary.
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let stopped = rest.iter().any(|line| line.contains("DKNET-STOPPED"));
+    let status = child.wait().unwrap();
+    assert!(stopped, "run() did not return");
+    assert!(status.success(), "{status:?}");
+    assert!(!socket.exists(), "the socket file was left behind");
+}

@@ -1,0 +1,63 @@
+//! A real network driver: each network is a Linux bridge, each container a veth pair on it.
+//!
+//! Teaches: keeping driver state across restarts (dockerd never replays `CreateNetwork`),
+//! reading `-o key=value` options into a struct, answering `CreateEndpoint` and `Join` the
+//! way dockerd needs, and binding the socket before slow start-up work. The driver itself
+//! is in `src/bridge/`.
+//!
+//! Run (as root; needs `iptables`/`ip6tables`):
+//!
+//! ```text
+//! sudo dknet-bridge [--state-dir /var/lib/dknet-bridge] [--name dknet-bridge]
+//! docker network create -d dknet-bridge -o mtu=1400 --subnet 10.90.0.0/24 lab
+//! docker run --rm --network lab busybox ip addr show eth0
+//! ```
+//!
+//! Options: `-o mtu=N`, `-o bridge_name=NAME` (default `dkb-<network id>`); `--internal`
+//! networks only talk among themselves. Stop it with Ctrl-C or SIGTERM.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use dknet::Plugin;
+use dknet_examples::bridge::state::DEFAULT_STATE_DIR;
+use dknet_examples::bridge::BridgeDriver;
+use dknet_examples::cli::{init_tracing, Listen};
+
+/// A Docker network plugin that puts each network on a Linux bridge.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    #[command(flatten)]
+    listen: Listen,
+    /// Where networks and endpoints are recorded
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_STATE_DIR)]
+    state_dir: PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_tracing();
+    match run(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let driver = Arc::new(BridgeDriver::open(&args.state_dir).await?);
+    let plugin = Plugin::new().network_driver_shared(driver.clone());
+    // Listen first: dockerd finds the socket at once, and requests that arrive while the
+    // kernel is being brought back in line wait in the backlog instead of failing.
+    let bound = args.listen.bind(plugin, env!("CARGO_BIN_NAME")).await?;
+    for failure in driver.reconcile().await {
+        tracing::warn!("{failure}");
+    }
+    bound.run().await?;
+    Ok(())
+}

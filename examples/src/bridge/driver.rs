@@ -1,0 +1,387 @@
+//! The driver: dockerd's calls turned into bridges, veths, firewall rules and state.
+//!
+//! - `CreateNetwork` makes a Linux bridge (`dkb-<id>` or `-o bridge_name=...`, MTU from
+//!   `-o mtu=N`) with the IPAM gateways on it, installs the firewall rules and records the
+//!   network.
+//! - `CreateEndpoint` makes a veth pair: the host end on the bridge, the container end
+//!   waiting for `Join`. The answer carries a MAC only when dockerd did not choose one.
+//! - `Join` hands the container end to libnetwork (`SrcName`, renamed `ethN` inside) with
+//!   the gateways as bare addresses, so the container gets exactly one interface and a
+//!   default route through the bridge.
+//! - `Leave` is not written: libnetwork moves the veth back by itself, and dknet answers
+//!   success for omitted methods. `DeleteEndpoint` deletes the veth pair, `DeleteNetwork`
+//!   the bridge, its rules and its state; both succeed when there is nothing left to delete.
+//!
+//! The handlers never call the Docker API (dockerd may be waiting on this very call) and
+//! read everything they need from the state written by earlier calls.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use ipnet::IpNet;
+
+use dknet::network::{
+    CreateEndpointRequest, CreateEndpointResponse, CreateNetworkRequest, DeleteEndpointRequest,
+    DeleteNetworkRequest, EndpointInterface, InterfaceName, JoinRequest, JoinResponse, MacAddress,
+};
+
+use super::netlink::{Netlink, VethPair};
+use super::options::BridgeOptions;
+use super::reconcile::{reconcile, restore_network};
+use super::state::{EndpointState, NetworkState, State, Store};
+use super::{firewall, names, Error};
+
+/// The bridge network driver.
+#[derive(Debug)]
+pub struct BridgeDriver {
+    netlink: Netlink,
+    store: Store,
+}
+
+#[dknet::network_driver]
+impl BridgeDriver {
+    async fn create_network(&self, request: CreateNetworkRequest) -> Result<(), Error> {
+        let network = network_from(&request)?;
+        let fresh = self
+            .store
+            .update(|state| reserve(state, &network))
+            .await??;
+        if fresh && self.netlink.link_exists(&network.bridge).await? {
+            self.forget_network_logged(&network.id).await;
+            return Err(Error::LinkExists(network.bridge));
+        }
+        if let Err(e) = restore_network(&self.netlink, &network).await {
+            if fresh {
+                self.undo_network(&network).await;
+            }
+            return Err(e);
+        }
+        tracing::info!(network = %network.id, bridge = %network.bridge, "network created");
+        Ok(())
+    }
+
+    async fn delete_network(&self, request: DeleteNetworkRequest) -> Result<(), Error> {
+        let state = self.store.snapshot().await;
+        let Some(network) = state.networks.get(&request.network_id) else {
+            return Ok(());
+        };
+        // dockerd deletes endpoints first; veths of any left behind go with the bridge.
+        for endpoint in state.endpoints_of(&network.id) {
+            self.netlink.delete_link(&endpoint.host_veth).await?;
+        }
+        firewall::remove(&network.firewall_rules()).await?;
+        self.netlink.delete_link(&network.bridge).await?;
+        self.forget_network(&network.id).await?;
+        tracing::info!(network = %network.id, bridge = %network.bridge, "network deleted");
+        Ok(())
+    }
+
+    async fn create_endpoint(
+        &self,
+        request: CreateEndpointRequest,
+    ) -> Result<CreateEndpointResponse, Error> {
+        let requested_mac = request.interface.mac_address;
+        let state = self.store.snapshot().await;
+        if let Some(endpoint) = state.endpoints.get(&request.endpoint_id) {
+            // A repeated request: answer as the first time.
+            return Ok(endpoint_response(requested_mac, endpoint.mac));
+        }
+        let network = known_network(&state, &request.network_id)?;
+        let host = names::host_veth_name(&request.endpoint_id);
+        let container = names::container_veth_name(&request.endpoint_id);
+        let pair = VethPair {
+            host: &host,
+            peer: &container,
+            bridge: &network.bridge,
+            mtu: network.mtu,
+            peer_mac: requested_mac.map(|mac| mac.octets()),
+        };
+        self.netlink.create_veth(&pair).await?;
+        let recorded = self.record_endpoint(&request, network, pair).await;
+        if recorded.is_err() {
+            if let Err(cleanup) = self.netlink.delete_link(&host).await {
+                tracing::warn!(%cleanup, "could not remove the veth of a failed endpoint");
+            }
+        }
+        let endpoint = recorded?;
+        tracing::info!(endpoint = %endpoint.id, veth = %endpoint.host_veth, "endpoint created");
+        Ok(endpoint_response(requested_mac, endpoint.mac))
+    }
+
+    async fn join(&self, request: JoinRequest) -> Result<JoinResponse, Error> {
+        let state = self.store.snapshot().await;
+        let network = known_network(&state, &request.network_id)?;
+        let endpoint = state
+            .endpoints
+            .get(&request.endpoint_id)
+            .ok_or_else(|| Error::UnknownEndpoint(request.endpoint_id.clone()))?;
+        // An internal network has no way out, so its containers get no default route.
+        let gateway = |v4: bool| -> Option<IpAddr> {
+            if network.internal {
+                return None;
+            }
+            network
+                .gateways
+                .iter()
+                .map(IpNet::addr)
+                .find(|addr| addr.is_ipv4() == v4)
+        };
+        Ok(JoinResponse {
+            interface_name: Some(InterfaceName::new(&endpoint.container_veth, "eth")),
+            gateway: gateway(true),
+            gateway_ipv6: gateway(false),
+            // The bridge is the container's only way out (or there is none, for internal
+            // networks): never let dockerd add a second interface on docker_gwbridge.
+            disable_gateway_service: true,
+            ..JoinResponse::default()
+        })
+    }
+
+    async fn delete_endpoint(&self, request: DeleteEndpointRequest) -> Result<(), Error> {
+        let state = self.store.snapshot().await;
+        // Names follow from the id, so even an endpoint whose creation failed half-way (and
+        // was never recorded) is cleaned up.
+        let host = state.endpoints.get(&request.endpoint_id).map_or_else(
+            || names::host_veth_name(&request.endpoint_id),
+            |e| e.host_veth.clone(),
+        );
+        self.netlink.delete_link(&host).await?;
+        self.store
+            .update(|state| state.endpoints.remove(&request.endpoint_id))
+            .await?;
+        Ok(())
+    }
+}
+
+impl BridgeDriver {
+    /// A driver keeping its state in `state_dir`, talking to the kernel through a netlink
+    /// socket in the calling thread's network namespace (inside a tokio runtime).
+    pub async fn open(state_dir: impl Into<PathBuf>) -> Result<Self, Error> {
+        let store = Store::open(state_dir).await?;
+        let state = store.snapshot().await;
+        tracing::info!(
+            path = %store.path().display(),
+            networks = state.networks.len(),
+            endpoints = state.endpoints.len(),
+            "state loaded"
+        );
+        let netlink = Netlink::connect()?;
+        Ok(Self { netlink, store })
+    }
+
+    /// Makes the kernel match the persisted state (see [`reconcile`](super::reconcile));
+    /// returns what could not be restored. Run it once at start-up.
+    pub async fn reconcile(&self) -> Vec<Error> {
+        let state = self.store.snapshot().await;
+        reconcile(&self.netlink, &state).await
+    }
+
+    /// Records the endpoint whose veth pair was just created, with the MAC it ended up with.
+    async fn record_endpoint(
+        &self,
+        request: &CreateEndpointRequest,
+        network: &NetworkState,
+        pair: VethPair<'_>,
+    ) -> Result<EndpointState, Error> {
+        let endpoint = EndpointState {
+            id: request.endpoint_id.clone(),
+            network_id: network.id.clone(),
+            host_veth: pair.host.to_owned(),
+            container_veth: pair.peer.to_owned(),
+            addresses: [request.interface.address, request.interface.address_ipv6]
+                .into_iter()
+                .flatten()
+                .collect(),
+            mac: MacAddress(self.netlink.link_mac(pair.peer).await?),
+        };
+        self.store
+            .update(|state| {
+                state
+                    .endpoints
+                    .insert(endpoint.id.clone(), endpoint.clone())
+            })
+            .await?;
+        Ok(endpoint)
+    }
+
+    /// Removes a network and its endpoints from the state.
+    async fn forget_network(&self, network_id: &str) -> Result<(), Error> {
+        self.store
+            .update(|state| {
+                state.networks.remove(network_id);
+                state
+                    .endpoints
+                    .retain(|_, endpoint| endpoint.network_id != network_id);
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// [`Self::forget_network`] where an error is already being reported: a failure is
+    /// only logged.
+    async fn forget_network_logged(&self, network_id: &str) {
+        if let Err(e) = self.forget_network(network_id).await {
+            tracing::warn!(network = %network_id, "could not forget the network: {e}");
+        }
+    }
+
+    /// Best-effort removal of a network whose creation failed half-way.
+    async fn undo_network(&self, network: &NetworkState) {
+        if let Err(e) = firewall::remove(&network.firewall_rules()).await {
+            tracing::warn!(network = %network.id, "could not remove the firewall rules: {e}");
+        }
+        if let Err(e) = self.netlink.delete_link(&network.bridge).await {
+            tracing::warn!(network = %network.id, "could not remove the bridge: {e}");
+        }
+        self.forget_network_logged(&network.id).await;
+    }
+}
+
+/// What to record for a `CreateNetwork` request: options parsed and checked.
+fn network_from(request: &CreateNetworkRequest) -> Result<NetworkState, Error> {
+    let options: BridgeOptions = request.options.generic()?;
+    let bridge = match options.bridge_name {
+        Some(name) => {
+            names::validate_ifname(&name).map_err(Error::InvalidOption)?;
+            name
+        }
+        None => names::bridge_name(&request.network_id),
+    };
+    let pools = request.ipv4_data.iter().chain(&request.ipv6_data);
+    Ok(NetworkState {
+        id: request.network_id.clone(),
+        bridge,
+        mtu: options.mtu,
+        gateways: pools.filter_map(|pool| pool.gateway).collect(),
+        internal: request.options.internal(),
+    })
+}
+
+/// Records `network` unless its bridge name is taken; returns whether it is new (`false`
+/// for a repeated request).
+fn reserve(state: &mut State, network: &NetworkState) -> Result<bool, Error> {
+    if let Some(existing) = state.networks.get(&network.id) {
+        return if existing == network {
+            Ok(false)
+        } else {
+            Err(Error::NetworkExists(network.id.clone()))
+        };
+    }
+    if let Some(other) = state
+        .networks
+        .values()
+        .find(|other| other.bridge == network.bridge)
+    {
+        return Err(Error::BridgeInUse {
+            bridge: network.bridge.clone(),
+            network: other.id.clone(),
+        });
+    }
+    state.networks.insert(network.id.clone(), network.clone());
+    Ok(true)
+}
+
+fn known_network<'a>(state: &'a State, network_id: &str) -> Result<&'a NetworkState, Error> {
+    state
+        .networks
+        .get(network_id)
+        .ok_or_else(|| Error::UnknownNetwork(network_id.to_owned()))
+}
+
+/// The `CreateEndpoint` answer: the MAC only when dockerd had none (dockerd refuses an
+/// answer that sets a field it already set, even to the same value).
+fn endpoint_response(requested: Option<MacAddress>, actual: MacAddress) -> CreateEndpointResponse {
+    CreateEndpointResponse {
+        interface: requested.is_none().then(|| EndpointInterface {
+            mac_address: Some(actual),
+            ..EndpointInterface::default()
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use dknet::network::IpamData;
+
+    use super::*;
+
+    const ID: &str = "2c994884d9571d414957c407cffa45d623a3586849875f81006d8bafff02fdf2";
+
+    fn request(options: &[(&str, &str)]) -> CreateNetworkRequest {
+        let mut request = CreateNetworkRequest::new(ID);
+        for (key, value) in options {
+            request.options.set_generic(*key, *value);
+        }
+        let mut v4 = IpamData::new("10.77.0.0/24".parse().unwrap());
+        v4.gateway = Some("10.77.0.1/24".parse().unwrap());
+        let mut v6 = IpamData::new("fd00:77::/64".parse().unwrap());
+        v6.gateway = Some("fd00:77::1/64".parse().unwrap());
+        request.ipv4_data = vec![v4];
+        request.ipv6_data = vec![v6];
+        request
+    }
+
+    #[test]
+    fn a_network_records_its_bridge_mtu_gateways_and_internal_flag() {
+        let mut request = request(&[("mtu", "1400")]);
+        request.options.insert("com.docker.network.internal", true);
+        let network = network_from(&request).unwrap();
+        assert_eq!(network.bridge, "dkb-2c994884d95");
+        assert_eq!(network.mtu, Some(1400));
+        let gateways: Vec<String> = network.gateways.iter().map(ToString::to_string).collect();
+        assert_eq!(gateways, ["10.77.0.1/24", "fd00:77::1/64"]);
+        assert!(network.internal);
+    }
+
+    #[test]
+    fn the_bridge_name_can_be_chosen_but_must_be_valid() {
+        let network = network_from(&request(&[("bridge_name", "br-lab")])).unwrap();
+        assert_eq!(network.bridge, "br-lab");
+        let error = network_from(&request(&[("bridge_name", "a-name-far-too-long")])).unwrap_err();
+        assert!(error.to_string().contains("bridge_name"), "{error}");
+    }
+
+    #[test]
+    fn a_bridge_name_serves_one_network_only() {
+        let mut state = State::default();
+        let first = network_from(&request(&[("bridge_name", "br-lab")])).unwrap();
+        assert!(reserve(&mut state, &first).unwrap());
+        assert!(
+            !reserve(&mut state, &first).unwrap(),
+            "a repeated request is not new"
+        );
+
+        let mut second = first.clone();
+        second.id = "other".into();
+        let error = reserve(&mut state, &second).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!("bridge br-lab is already used by network {ID}")
+        );
+
+        let mut changed = first.clone();
+        changed.mtu = Some(9000);
+        assert!(matches!(
+            reserve(&mut state, &changed),
+            Err(Error::NetworkExists(_))
+        ));
+        assert_eq!(state.networks.len(), 1);
+    }
+
+    #[test]
+    fn the_mac_is_answered_only_when_dockerd_chose_none() {
+        let mac = MacAddress([0x02, 0x42, 0x0a, 0x4d, 0x00, 0x02]);
+        assert_eq!(
+            endpoint_response(Some(mac), mac),
+            CreateEndpointResponse::default()
+        );
+        let answer = endpoint_response(None, mac).interface.unwrap();
+        assert_eq!(
+            answer,
+            EndpointInterface {
+                mac_address: Some(mac),
+                ..EndpointInterface::default()
+            }
+        );
+    }
+}

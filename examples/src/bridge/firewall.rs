@@ -1,0 +1,254 @@
+//! The iptables and ip6tables rules that go with a network's bridge.
+//!
+//! With `br_netfilter` loaded, frames crossing a Linux bridge go through the `FORWARD`
+//! chain, and Docker sets that chain's policy to `DROP`: two containers on the plugin's
+//! bridge cannot talk until the plugin accepts traffic from the bridge to itself. Like
+//! Docker, the rules are written with the `iptables`/`ip6tables` commands; each is checked
+//! with `-C` before it is inserted and deleted until `-C` no longer finds it, so installing
+//! and removing can both be repeated.
+//!
+//! What a network gets (for both families):
+//! - always: `FORWARD -i BR -o BR -j ACCEPT` (container to container);
+//! - an ordinary network reaches the world the way Docker's `bridge` driver does: traffic
+//!   leaving the bridge is accepted (`-i BR ! -o BR`), replies coming back are accepted
+//!   (`-o BR` with conntrack `RELATED,ESTABLISHED`), and each subnet is masqueraded behind
+//!   the host's address when it leaves through another interface (`nat POSTROUTING -s
+//!   SUBNET ! -o BR -j MASQUERADE`). Forwarding itself (`net.ipv4.ip_forward`) is the host's
+//!   business; dockerd switches it on. Unlike Docker's own networks, plugin networks are not
+//!   isolated from Docker's bridges by `DOCKER-ISOLATION` chains.
+//! - an `--internal` network talks to nothing but itself: everything from the bridge to
+//!   another interface and from another interface to the bridge is dropped. These two
+//!   `DROP` rules go into the `mangle` table's `FORWARD` chain, which the kernel runs before
+//!   the `filter` table's: in `filter` they would be shadowed by the `ACCEPT` rules of any
+//!   ordinary network created later (inserted above them), and a container on that network
+//!   would reach the internal one, masqueraded behind the internal bridge's own address.
+//!   The host still reaches the gateway address (that is `INPUT`, not `FORWARD`).
+
+use std::fmt;
+use std::io;
+
+use ipnet::IpNet;
+use tokio::process::Command;
+
+/// A failed `iptables`/`ip6tables` run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The command could not be started (not installed, not allowed).
+    #[error("running `{command}`: {source}")]
+    Spawn {
+        /// The command line.
+        command: String,
+        /// Why it could not start.
+        source: io::Error,
+    },
+    /// The command ran and failed.
+    #[error("`{command}` failed: {stderr}")]
+    Failed {
+        /// The command line.
+        command: String,
+        /// What it printed on standard error.
+        stderr: String,
+    },
+}
+
+/// The address family a rule belongs to, which picks the command that manages it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// IPv4: `iptables`.
+    V4,
+    /// IPv6: `ip6tables`.
+    V6,
+}
+
+impl Family {
+    fn command(self) -> &'static str {
+        match self {
+            Family::V4 => "iptables",
+            Family::V6 => "ip6tables",
+        }
+    }
+}
+
+/// One rule: a family, a table, a chain and the rule's match and target arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// Which command manages it.
+    pub family: Family,
+    /// `filter` or `nat`.
+    pub table: &'static str,
+    /// The built-in chain it goes into.
+    pub chain: &'static str,
+    /// Everything after the chain: matches and `-j TARGET`.
+    pub args: Vec<String>,
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} -t {} {} {}",
+            self.family.command(),
+            self.table,
+            self.chain,
+            self.args.join(" ")
+        )
+    }
+}
+
+/// The rules for the bridge `bridge`: `subnets` are the network's subnets (masqueraded
+/// unless the network is `internal`).
+pub fn rules(bridge: &str, internal: bool, subnets: &[IpNet]) -> Vec<Rule> {
+    let mut rules = Vec::new();
+    for family in [Family::V4, Family::V6] {
+        let forward_in = |table, args: &[&str]| Rule {
+            family,
+            table,
+            chain: "FORWARD",
+            args: args.iter().map(|s| s.to_string()).collect(),
+        };
+        let forward = |args: &[&str]| forward_in("filter", args);
+        rules.push(forward(&["-i", bridge, "-o", bridge, "-j", "ACCEPT"]));
+        if internal {
+            // In `mangle`, ahead of every `filter` rule (see the module's documentation).
+            let isolate = |args: &[&str]| forward_in("mangle", args);
+            rules.push(isolate(&["-i", bridge, "!", "-o", bridge, "-j", "DROP"]));
+            rules.push(isolate(&["!", "-i", bridge, "-o", bridge, "-j", "DROP"]));
+            continue;
+        }
+        rules.push(forward(&["-i", bridge, "!", "-o", bridge, "-j", "ACCEPT"]));
+        rules.push(forward(&[
+            "-o",
+            bridge,
+            "-m",
+            "conntrack",
+            "--ctstate",
+            "RELATED,ESTABLISHED",
+            "-j",
+            "ACCEPT",
+        ]));
+        let own_family = |net: &&IpNet| {
+            matches!(
+                (family, net),
+                (Family::V4, IpNet::V4(_)) | (Family::V6, IpNet::V6(_))
+            )
+        };
+        for subnet in subnets.iter().filter(own_family) {
+            let source = subnet.trunc().to_string();
+            rules.push(Rule {
+                family,
+                table: "nat",
+                chain: "POSTROUTING",
+                args: ["-s", &source, "!", "-o", bridge, "-j", "MASQUERADE"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+            });
+        }
+    }
+    rules
+}
+
+/// Inserts every rule that is not there yet (at the top of its chain, so it comes before
+/// Docker's own jumps and a `DROP` policy).
+pub async fn install(rules: &[Rule]) -> Result<(), Error> {
+    for rule in rules {
+        if !is_installed(rule).await? {
+            run(rule, "-I").await?;
+        }
+    }
+    Ok(())
+}
+
+/// Deletes every copy of every rule; rules that are not there are skipped.
+pub async fn remove(rules: &[Rule]) -> Result<(), Error> {
+    for rule in rules {
+        while is_installed(rule).await? {
+            run(rule, "-D").await?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether `rule` is in its chain (`-C`: exit status 0 when it is, 1 when it is not).
+pub async fn is_installed(rule: &Rule) -> Result<bool, Error> {
+    let (command, output) = execute(rule, "-C").await?;
+    match output.status.code() {
+        Some(0) => Ok(true),
+        Some(1) => Ok(false),
+        _ => Err(failed(command, &output)),
+    }
+}
+
+/// Runs `rule` with `operation` (`-I` or `-D`) and fails when the command does.
+async fn run(rule: &Rule, operation: &str) -> Result<(), Error> {
+    let (command, output) = execute(rule, operation).await?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(failed(command, &output))
+    }
+}
+
+/// Runs the rule's command with `operation`; `-w` waits for the xtables lock rather than
+/// failing when another program (dockerd, a parallel test) holds it.
+async fn execute(rule: &Rule, operation: &str) -> Result<(String, std::process::Output), Error> {
+    let tool = rule.family.command();
+    let mut args = vec!["-w", "-t", rule.table, operation, rule.chain];
+    args.extend(rule.args.iter().map(String::as_str));
+    let command = format!("{tool} {}", args.join(" "));
+    match Command::new(tool).args(&args).output().await {
+        Ok(output) => Ok((command, output)),
+        Err(source) => Err(Error::Spawn { command, source }),
+    }
+}
+
+fn failed(command: String, output: &std::process::Output) -> Error {
+    let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
+    Error::Failed { command, stderr }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(rules: &[Rule]) -> Vec<String> {
+        rules.iter().map(Rule::to_string).collect()
+    }
+
+    #[test]
+    fn an_ordinary_network_accepts_its_own_traffic_and_masquerades_its_subnets() {
+        let subnets = [
+            "10.1.0.1/24".parse().unwrap(),
+            "fd00:1::1/64".parse().unwrap(),
+        ];
+        assert_eq!(
+            shown(&rules("br0", false, &subnets)),
+            [
+                "iptables -t filter FORWARD -i br0 -o br0 -j ACCEPT",
+                "iptables -t filter FORWARD -i br0 ! -o br0 -j ACCEPT",
+                "iptables -t filter FORWARD -o br0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+                "iptables -t nat POSTROUTING -s 10.1.0.0/24 ! -o br0 -j MASQUERADE",
+                "ip6tables -t filter FORWARD -i br0 -o br0 -j ACCEPT",
+                "ip6tables -t filter FORWARD -i br0 ! -o br0 -j ACCEPT",
+                "ip6tables -t filter FORWARD -o br0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+                "ip6tables -t nat POSTROUTING -s fd00:1::/64 ! -o br0 -j MASQUERADE",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_internal_network_drops_everything_that_crosses_its_bridge() {
+        let subnets = ["10.1.0.1/24".parse().unwrap()];
+        assert_eq!(
+            shown(&rules("br0", true, &subnets)),
+            [
+                "iptables -t filter FORWARD -i br0 -o br0 -j ACCEPT",
+                "iptables -t mangle FORWARD -i br0 ! -o br0 -j DROP",
+                "iptables -t mangle FORWARD ! -i br0 -o br0 -j DROP",
+                "ip6tables -t filter FORWARD -i br0 -o br0 -j ACCEPT",
+                "ip6tables -t mangle FORWARD -i br0 ! -o br0 -j DROP",
+                "ip6tables -t mangle FORWARD ! -i br0 -o br0 -j DROP",
+            ]
+        );
+    }
+}

@@ -1,0 +1,74 @@
+//! `dknet-bridge`: a network driver that puts containers on a Linux bridge of their own.
+//!
+//! One concern per module: [`driver`] answers dockerd, [`options`] reads `-o key=value`,
+//! [`names`] derives interface names from Docker's ids, [`netlink`] creates links and
+//! addresses, [`firewall`] manages the iptables rules, [`state`] persists what was made,
+//! and [`reconcile`] makes the kernel match that state again at start-up.
+
+pub mod driver;
+pub mod firewall;
+pub mod names;
+pub mod netlink;
+pub mod options;
+pub mod reconcile;
+pub mod state;
+
+pub use driver::BridgeDriver;
+
+/// Anything the bridge driver can fail at; dockerd shows the message to the user.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A `-o key=value` option could not be read (the message names the key).
+    #[error(transparent)]
+    Options(#[from] dknet::network::OptionsError),
+    /// A `-o` option has a value the driver cannot use.
+    #[error("invalid option `bridge_name`: {0}")]
+    InvalidOption(String),
+    /// Another network of this plugin already uses the bridge name.
+    #[error("bridge {bridge} is already used by network {network}")]
+    BridgeInUse {
+        /// The bridge name.
+        bridge: String,
+        /// The network using it.
+        network: String,
+    },
+    /// A link with the bridge's name exists and was not made by this plugin.
+    #[error("a link named {0} already exists and does not belong to this plugin")]
+    LinkExists(String),
+    /// `CreateNetwork` came again for a known network, with other settings.
+    #[error("network {0} already exists with other settings")]
+    NetworkExists(String),
+    /// A call named a network this plugin does not know.
+    #[error("no such network {0}: it was not created by this plugin, or its state was lost")]
+    UnknownNetwork(String),
+    /// A call named an endpoint this plugin does not know.
+    #[error("no such endpoint {0}")]
+    UnknownEndpoint(String),
+    /// A netlink call failed.
+    #[error(transparent)]
+    Netlink(#[from] netlink::Error),
+    /// An iptables or ip6tables call failed.
+    #[error(transparent)]
+    Firewall(#[from] firewall::Error),
+    /// Reading or writing the state failed.
+    #[error(transparent)]
+    State(#[from] state::Error),
+    /// Another error, with what was being done.
+    #[error("{context}: {source}")]
+    Context {
+        /// What was being done.
+        context: String,
+        /// What went wrong.
+        source: Box<Error>,
+    },
+}
+
+impl Error {
+    /// This error, prefixed with what was being done.
+    pub fn context(self, context: impl Into<String>) -> Self {
+        Error::Context {
+            context: context.into(),
+            source: Box::new(self),
+        }
+    }
+}

@@ -1,0 +1,347 @@
+//! Links and addresses, through rtnetlink (the kernel's own API; no `ip` binary).
+//!
+//! A [`Netlink`] talks to the network namespace of the thread that opened it, which is what
+//! lets the tests run every case in a fresh namespace of its own.
+
+use std::io;
+use std::net::IpAddr;
+
+use futures_util::TryStreamExt;
+use ipnet::IpNet;
+use rtnetlink::packet_route::address::{
+    AddressAttribute, AddressFlags, AddressHeaderFlags, AddressMessage,
+};
+use rtnetlink::packet_route::link::{
+    InfoData, InfoVeth, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+};
+use rtnetlink::{Handle, LinkBridge, LinkUnspec, LinkVeth};
+
+/// The kind of a link (`InfoKind::Bridge`, `InfoKind::Veth`, ...), as rtnetlink names it.
+pub use rtnetlink::packet_route::link::InfoKind;
+
+/// A failed kernel call, saying what was being done (`creating bridge dkb-1: File exists`).
+#[derive(Debug, thiserror::Error)]
+#[error("{action}: {source}")]
+pub struct Error {
+    action: String,
+    #[source]
+    source: io::Error,
+}
+
+impl Error {
+    fn new(action: impl Into<String>, source: io::Error) -> Self {
+        Self {
+            action: action.into(),
+            source,
+        }
+    }
+
+    fn netlink(action: impl Into<String>, source: rtnetlink::Error) -> Self {
+        let source = match source {
+            rtnetlink::Error::NetlinkError(message) => message.to_io(),
+            other => io::Error::other(other),
+        };
+        Self::new(action, source)
+    }
+
+    fn errno(&self) -> Option<i32> {
+        self.source.raw_os_error()
+    }
+}
+
+/// What the kernel says about one link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// The interface index.
+    pub index: u32,
+    /// The link's kind (`bridge`, `veth`, ...), absent for physical devices.
+    pub kind: Option<InfoKind>,
+    /// The MTU.
+    pub mtu: u32,
+    /// The hardware address, when the link has a 6-byte one.
+    pub mac: Option<[u8; 6]>,
+    /// Whether the link is administratively up.
+    pub up: bool,
+    /// The index of the bridge (or other controller) the link is attached to.
+    pub controller: Option<u32>,
+}
+
+impl From<LinkMessage> for Link {
+    fn from(message: LinkMessage) -> Self {
+        let mut link = Link {
+            index: message.header.index,
+            kind: None,
+            mtu: 0,
+            mac: None,
+            up: message.header.flags.contains(LinkFlags::Up),
+            controller: None,
+        };
+        for attribute in message.attributes {
+            match attribute {
+                LinkAttribute::Mtu(mtu) => link.mtu = mtu,
+                LinkAttribute::Address(bytes) => link.mac = bytes.try_into().ok(),
+                LinkAttribute::Controller(index) => link.controller = Some(index),
+                LinkAttribute::LinkInfo(infos) => {
+                    link.kind = infos.into_iter().find_map(|info| match info {
+                        LinkInfo::Kind(kind) => Some(kind),
+                        _ => None,
+                    });
+                }
+                _ => {}
+            }
+        }
+        link
+    }
+}
+
+/// The veth pair of one endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VethPair<'a> {
+    /// The end that stays in the host, attached to `bridge` and brought up.
+    pub host: &'a str,
+    /// The end that libnetwork moves into the container.
+    pub peer: &'a str,
+    /// The bridge the host end is attached to.
+    pub bridge: &'a str,
+    /// MTU of both ends (the kernel's default when `None`).
+    pub mtu: Option<u32>,
+    /// MAC address of the container end (the kernel picks a random one when `None`).
+    pub peer_mac: Option<[u8; 6]>,
+}
+
+/// A connection to the kernel's routing netlink socket.
+#[derive(Debug, Clone)]
+pub struct Netlink {
+    handle: Handle,
+}
+
+impl Netlink {
+    /// Opens a netlink socket in the calling thread's network namespace and spawns the task
+    /// that drives it on the current tokio runtime (so this must run inside one).
+    pub fn connect() -> Result<Self, Error> {
+        let (connection, handle, _) =
+            rtnetlink::new_connection().map_err(|e| Error::new("opening a netlink socket", e))?;
+        tokio::spawn(connection);
+        Ok(Self { handle })
+    }
+
+    /// The link called `name`, or `None` when there is none.
+    pub async fn link(&self, name: &str) -> Result<Option<Link>, Error> {
+        let mut links = self.handle.link().get().match_name(name).execute();
+        match links.try_next().await {
+            Ok(found) => Ok(found.map(Link::from)),
+            Err(e) => {
+                let e = Error::netlink(format!("looking up link {name}"), e);
+                if e.errno() == Some(libc::ENODEV) {
+                    Ok(None)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    /// Whether a link called `name` exists.
+    pub async fn link_exists(&self, name: &str) -> Result<bool, Error> {
+        Ok(self.link(name).await?.is_some())
+    }
+
+    /// The MAC address of the link called `name`.
+    pub async fn link_mac(&self, name: &str) -> Result<[u8; 6], Error> {
+        self.existing_link(name).await?.mac.ok_or_else(|| {
+            Error::new(
+                format!("reading the MAC of {name}"),
+                io::Error::other("the link has no MAC address"),
+            )
+        })
+    }
+
+    /// Makes sure a bridge called `name` exists, has `mtu` (when given) and is up; returns
+    /// its index. An existing link of another kind is an error.
+    pub async fn ensure_bridge(&self, name: &str, mtu: Option<u32>) -> Result<u32, Error> {
+        if let Some(link) = self.link(name).await? {
+            if link.kind != Some(InfoKind::Bridge) {
+                let why = io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    "a link of another kind has this name",
+                );
+                return Err(Error::new(format!("creating bridge {name}"), why));
+            }
+            let mut change = LinkUnspec::new_with_index(link.index).up();
+            if let Some(mtu) = mtu.filter(|mtu| *mtu != link.mtu) {
+                change = change.mtu(mtu);
+            }
+            self.handle
+                .link()
+                .change(change.build())
+                .execute()
+                .await
+                .map_err(|e| Error::netlink(format!("configuring bridge {name}"), e))?;
+            return Ok(link.index);
+        }
+        let mut bridge = LinkBridge::new(name);
+        if let Some(mtu) = mtu {
+            bridge = bridge.mtu(mtu);
+        }
+        self.handle
+            .link()
+            .add(bridge.build())
+            .execute()
+            .await
+            .map_err(|e| Error::netlink(format!("creating bridge {name}"), e))?;
+        Ok(self.existing_link(name).await?.index)
+    }
+
+    /// The addresses on the link called `name`, each with its prefix length.
+    pub async fn addresses(&self, name: &str) -> Result<Vec<IpNet>, Error> {
+        let index = self.existing_link(name).await?.index;
+        let action = || format!("listing the addresses of {name}");
+        let messages: Vec<AddressMessage> = self
+            .handle
+            .address()
+            .get()
+            .set_link_index_filter(index)
+            .execute()
+            .try_collect()
+            .await
+            .map_err(|e| Error::netlink(action(), e))?;
+        Ok(messages.iter().filter_map(address_of).collect())
+    }
+
+    /// Adds `address` (with its prefix length, e.g. the gateway `10.0.0.1/24`) to the link
+    /// called `name`; an address already there is left alone. IPv6 addresses skip duplicate
+    /// address detection (`IFA_F_NODAD`) so the gateway answers at once rather than staying
+    /// "tentative", and IPv6 is switched on for the link first if the host disabled it.
+    pub async fn add_address(&self, name: &str, address: IpNet) -> Result<(), Error> {
+        if self.addresses(name).await?.contains(&address) {
+            return Ok(());
+        }
+        let index = self.existing_link(name).await?.index;
+        let mut request = self
+            .handle
+            .address()
+            .add(index, address.addr(), address.prefix_len());
+        if address.addr().is_ipv6() {
+            enable_ipv6(name)?;
+            let message = request.message_mut();
+            message.header.flags |= AddressHeaderFlags::Nodad;
+            message
+                .attributes
+                .push(AddressAttribute::Flags(AddressFlags::Nodad));
+        }
+        match request.execute().await {
+            Err(e) => {
+                let e = Error::netlink(format!("adding {address} to {name}"), e);
+                if e.errno() == Some(libc::EEXIST) {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            }
+            Ok(()) => Ok(()),
+        }
+    }
+
+    /// Creates a veth pair, attaches its host end to the bridge and brings that end up. The
+    /// container end stays down: libnetwork configures it once it is inside the container.
+    pub async fn create_veth(&self, pair: &VethPair<'_>) -> Result<(), Error> {
+        let bridge = self.existing_link(pair.bridge).await?.index;
+        let mut peer = LinkUnspec::new_with_name(pair.peer);
+        let mut host = LinkVeth::new(pair.host, pair.peer).controller(bridge).up();
+        if let Some(mtu) = pair.mtu {
+            peer = peer.mtu(mtu);
+            host = host.mtu(mtu);
+        }
+        if let Some(mac) = pair.peer_mac {
+            peer = peer.address(mac.to_vec());
+        }
+        let message = host
+            .set_info_data(InfoData::Veth(InfoVeth::Peer(peer.build())))
+            .build();
+        self.handle
+            .link()
+            .add(message)
+            .execute()
+            .await
+            .map_err(|e| {
+                Error::netlink(format!("creating veth pair {}/{}", pair.host, pair.peer), e)
+            })
+    }
+
+    /// Attaches the existing link `name` to `bridge` and brings it up.
+    pub async fn attach(&self, name: &str, bridge: &str) -> Result<(), Error> {
+        let index = self.existing_link(name).await?.index;
+        let bridge = self.existing_link(bridge).await?.index;
+        let change = LinkUnspec::new_with_index(index)
+            .controller(bridge)
+            .up()
+            .build();
+        self.handle
+            .link()
+            .change(change)
+            .execute()
+            .await
+            .map_err(|e| Error::netlink(format!("attaching {name} to its bridge"), e))
+    }
+
+    /// Deletes the link called `name` (for a veth, both ends go). A link that is not there
+    /// counts as deleted, so this can be repeated safely.
+    pub async fn delete_link(&self, name: &str) -> Result<(), Error> {
+        let Some(link) = self.link(name).await? else {
+            return Ok(());
+        };
+        match self.handle.link().del(link.index).execute().await {
+            Err(e) => {
+                let e = Error::netlink(format!("deleting link {name}"), e);
+                match e.errno() {
+                    Some(libc::ENODEV | libc::ENOENT) => Ok(()),
+                    _ => Err(e),
+                }
+            }
+            Ok(()) => Ok(()),
+        }
+    }
+
+    /// The link called `name`; its absence is an error.
+    async fn existing_link(&self, name: &str) -> Result<Link, Error> {
+        self.link(name).await?.ok_or_else(|| {
+            Error::new(
+                format!("looking up link {name}"),
+                io::Error::from_raw_os_error(libc::ENODEV),
+            )
+        })
+    }
+}
+
+/// The interface address in an `RTM_NEWADDR` message, with its prefix length.
+fn address_of(message: &AddressMessage) -> Option<IpNet> {
+    // IFA_LOCAL is the interface's own address; IFA_ADDRESS is the peer's on point-to-point
+    // links and the same as IFA_LOCAL elsewhere (IPv6 sends only IFA_ADDRESS).
+    let local = message.attributes.iter().find_map(|a| match a {
+        AddressAttribute::Local(ip) => Some(*ip),
+        _ => None,
+    });
+    let address = message.attributes.iter().find_map(|a| match a {
+        AddressAttribute::Address(ip) => Some(*ip),
+        _ => None,
+    });
+    let ip: IpAddr = local.or(address)?;
+    IpNet::new(ip, message.header.prefix_len).ok()
+}
+
+/// Clears `disable_ipv6` on the link, as Docker's own bridge driver does: on hosts that set
+/// `net.ipv6.conf.default.disable_ipv6=1`, a new bridge refuses IPv6 addresses otherwise.
+/// `/proc/sys/net` shows the network namespace of the calling thread.
+fn enable_ipv6(name: &str) -> Result<(), Error> {
+    let path = format!("/proc/sys/net/ipv6/conf/{name}/disable_ipv6");
+    let action = || format!("enabling IPv6 on {name}");
+    match std::fs::read_to_string(&path) {
+        Ok(value) if value.trim() == "1" => {
+            std::fs::write(&path, "0").map_err(|e| Error::new(action(), e))
+        }
+        Ok(_) => Ok(()),
+        // No such file: the kernel has no IPv6; adding the address reports it.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::new(action(), e)),
+    }
+}

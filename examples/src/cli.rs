@@ -1,0 +1,107 @@
+//! What every example plugin shares: the options that say where to listen, and logging.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use dknet::{BoundPlugin, Plugin};
+use tracing_subscriber::EnvFilter;
+
+/// Where a plugin listens: `--name NAME` (the default, with the program's name),
+/// `--socket PATH` or `--tcp ADDR`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Listen {
+    /// The plugin's name (`docker network create -d NAME`): listen on
+    /// /run/docker/plugins/NAME.sock [default: the program's name]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Listen on this Unix socket instead (an absolute path; dockerd names the plugin after
+    /// the file)
+    #[arg(long, value_name = "PATH", value_parser = absolute_path, conflicts_with_all = ["name", "tcp"])]
+    pub socket: Option<PathBuf>,
+    /// Listen on TCP at ADDR (e.g. 127.0.0.1:0) and write /etc/docker/plugins/NAME.spec
+    #[arg(long, value_name = "ADDR")]
+    pub tcp: Option<SocketAddr>,
+}
+
+impl Listen {
+    /// Starts listening where the options say, with `plugin`'s drivers; `default_name` is
+    /// the plugin's name when `--name` is not given. Serve with
+    /// [`BoundPlugin::run`](dknet::BoundPlugin::run), which returns on SIGINT or SIGTERM.
+    pub async fn bind(
+        self,
+        plugin: Plugin,
+        default_name: &str,
+    ) -> Result<BoundPlugin, dknet::Error> {
+        let name = self.name.unwrap_or_else(|| default_name.to_owned());
+        match (self.socket, self.tcp) {
+            (_, Some(address)) => plugin.bind_tcp(&name, address).await,
+            (Some(path), None) => plugin.bind_unix(path).await,
+            (None, None) => plugin.bind_unix(&name).await,
+        }
+    }
+}
+
+/// Logs to standard error through `tracing`, filtered by `RUST_LOG` (default `info`), in
+/// colour only on a terminal (not in journald or a log file).
+pub fn init_tracing() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+fn absolute_path(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    if path.is_absolute() {
+        Ok(path)
+    } else {
+        Err(format!("{text} is not an absolute path"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        listen: Listen,
+    }
+
+    fn parse(args: &[&str]) -> Result<Listen, String> {
+        let argv = std::iter::once("plugin").chain(args.iter().copied());
+        Cli::try_parse_from(argv)
+            .map(|cli| cli.listen)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn each_way_of_listening_is_read() {
+        assert_eq!(parse(&[]).unwrap().name, None);
+        assert_eq!(
+            parse(&["--name", "lab"]).unwrap().name.as_deref(),
+            Some("lab")
+        );
+        let socket = parse(&["--socket", "/tmp/p.sock"]).unwrap().socket;
+        assert_eq!(socket, Some(PathBuf::from("/tmp/p.sock")));
+        let tcp = parse(&["--name", "lab", "--tcp", "127.0.0.1:9000"])
+            .unwrap()
+            .tcp;
+        assert_eq!(tcp, Some("127.0.0.1:9000".parse().unwrap()));
+    }
+
+    #[test]
+    fn contradictions_and_relative_sockets_are_refused() {
+        let error = parse(&["--socket", "p.sock"]).unwrap_err();
+        assert!(error.contains("not an absolute path"), "{error}");
+        assert!(parse(&["--socket", "/tmp/p.sock", "--tcp", "127.0.0.1:0"]).is_err());
+        assert!(parse(&["--socket", "/tmp/p.sock", "--name", "lab"]).is_err());
+        assert!(parse(&["--tcp", "localhost"]).is_err());
+    }
+}

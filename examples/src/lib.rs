@@ -1,0 +1,10 @@
+//! Runnable Docker network plugins built with dknet.
+//!
+//! - `dknet-noop` (`src/bin/dknet-noop.rs`): the smallest plugin; every call succeeds.
+//! - `dknet-bridge` (`src/bin/dknet-bridge.rs`, driver in [`bridge`]): a real driver that
+//!   gives each network a Linux bridge and each container a veth pair on it.
+//!
+//! [`cli`] holds what the binaries share: where to listen, and logging.
+
+pub mod bridge;
+pub mod cli;

@@ -1,0 +1,499 @@
+//! The bridge driver end to end without Docker: requests go through `dknet::testing::Client`
+//! (which speaks like dockerd) to the driver, which works on the real kernel inside a
+//! network namespace of the test's own (see `support`). These tests need root and iptables,
+//! so they are `#[ignore]`d: `scripts/docker-tests` runs them
+//! (`cargo test -p dknet-examples --test bridge_driver -- --ignored`).
+
+mod support;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use dknet::network::{
+    CreateEndpointRequest, CreateNetworkRequest, DeleteEndpointRequest, DeleteNetworkRequest,
+    InterfaceName, IpamData, JoinRequest, LeaveRequest, MacAddress,
+};
+use dknet::testing::Client;
+use dknet::Plugin;
+use dknet_examples::bridge::netlink::{InfoKind, Netlink};
+use dknet_examples::bridge::BridgeDriver;
+use ipnet::IpNet;
+use support::{count_rule, in_netns, iptables_rules};
+use tempfile::TempDir;
+
+const NETWORK: &str = "2c994884d9571d414957c407cffa45d623a3586849875f81006d8bafff02fdf2";
+const BRIDGE: &str = "dkb-2c994884d95";
+const ENDPOINT: &str = "9b39474d280ea196c0d005e9ef78c8a9c45290690d272051b2a0ef3075609d70";
+const HOST_VETH: &str = "dkv-9b39474d280";
+const CONTAINER_VETH: &str = "dkc-9b39474d280";
+
+fn net(text: &str) -> IpNet {
+    text.parse().expect("a valid CIDR")
+}
+
+/// The driver with its state in a temporary directory, a client that talks to it like
+/// dockerd, and a netlink socket to look at what it did.
+struct Harness {
+    dir: TempDir,
+    driver: Arc<BridgeDriver>,
+    client: Client,
+    netlink: Netlink,
+}
+
+impl Harness {
+    async fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let driver = start(dir.path()).await;
+        let client = client_of(&driver);
+        let netlink = Netlink::connect().expect("a netlink socket");
+        Self {
+            dir,
+            driver,
+            client,
+            netlink,
+        }
+    }
+
+    /// The persisted state as JSON.
+    fn state(&self) -> serde_json::Value {
+        let text =
+            std::fs::read_to_string(self.dir.path().join("state.json")).expect("the state file");
+        serde_json::from_str(&text).expect("the state file is JSON")
+    }
+}
+
+/// A driver started on the state in `dir`, reconciled as the binary does.
+async fn start(dir: &Path) -> Arc<BridgeDriver> {
+    let driver = Arc::new(BridgeDriver::open(dir).await.expect("opening the driver"));
+    let failures = driver.reconcile().await;
+    assert!(failures.is_empty(), "{failures:?}");
+    driver
+}
+
+/// A client that talks to `driver` as dockerd does, over a connection of its own.
+fn client_of(driver: &Arc<BridgeDriver>) -> Client {
+    Client::in_process(Plugin::new().network_driver_shared(driver.clone()))
+}
+
+/// `CreateNetwork` as dockerd sends it for `--ipv6 --subnet 10.77.0.0/24 -o key=value...`.
+fn create_network(id: &str, options: &[(&str, &str)]) -> CreateNetworkRequest {
+    let mut request = CreateNetworkRequest::new(id);
+    request
+        .options
+        .insert("com.docker.network.enable_ipv4", true);
+    request
+        .options
+        .insert("com.docker.network.enable_ipv6", true);
+    for (key, value) in options {
+        request.options.set_generic(*key, *value);
+    }
+    let mut v4 = IpamData::new(net("10.77.0.0/24"));
+    v4.gateway = Some(net("10.77.0.1/24"));
+    let mut v6 = IpamData::new(net("fd00:77::/64"));
+    v6.gateway = Some(net("fd00:77::1/64"));
+    request.ipv4_data = vec![v4];
+    request.ipv6_data = vec![v6];
+    request
+}
+
+fn create_endpoint(endpoint: &str, mac: Option<MacAddress>) -> CreateEndpointRequest {
+    let mut request = CreateEndpointRequest::new(NETWORK, endpoint);
+    request.interface.address = Some(net("10.77.0.11/24"));
+    request.interface.address_ipv6 = Some(net("fd00:77::b/64"));
+    request.interface.mac_address = mac;
+    request
+}
+
+#[test]
+#[ignore = "needs root and iptables: run by scripts/docker-tests"]
+fn a_network_and_an_endpoint_live_and_die_in_the_kernel_and_the_state() {
+    in_netns(|| async {
+        let h = Harness::new().await;
+        h.client
+            .create_network(&create_network(NETWORK, &[("mtu", "1400")]))
+            .await
+            .unwrap();
+
+        let bridge = h
+            .netlink
+            .link(BRIDGE)
+            .await
+            .unwrap()
+            .expect("the bridge exists");
+        assert_eq!(
+            (bridge.kind, bridge.mtu, bridge.up),
+            (Some(InfoKind::Bridge), 1400, true)
+        );
+        let addresses = h.netlink.addresses(BRIDGE).await.unwrap();
+        assert!(addresses.contains(&net("10.77.0.1/24")), "{addresses:?}");
+        assert!(addresses.contains(&net("fd00:77::1/64")), "{addresses:?}");
+        let accept = format!("-A FORWARD -i {BRIDGE} -o {BRIDGE} -j ACCEPT");
+        assert_eq!(count_rule("iptables", "filter", &accept), 1);
+        assert_eq!(count_rule("ip6tables", "filter", &accept), 1);
+        let network = &h.state()["networks"][NETWORK];
+        assert_eq!(network["bridge"], BRIDGE);
+        assert_eq!(network["mtu"], 1400);
+        assert_eq!(
+            network["gateways"],
+            serde_json::json!(["10.77.0.1/24", "fd00:77::1/64"])
+        );
+
+        // dockerd set no MAC: the driver answers the one the kernel gave the veth.
+        let answer = h
+            .client
+            .create_endpoint(&create_endpoint(ENDPOINT, None))
+            .await
+            .unwrap();
+        let mac = answer
+            .interface
+            .and_then(|i| i.mac_address)
+            .expect("a MAC in the answer");
+        assert_eq!(
+            h.netlink.link_mac(CONTAINER_VETH).await.unwrap(),
+            mac.octets()
+        );
+        let host = h
+            .netlink
+            .link(HOST_VETH)
+            .await
+            .unwrap()
+            .expect("the host veth exists");
+        assert_eq!(
+            (host.controller, host.up, host.mtu),
+            (Some(bridge.index), true, 1400)
+        );
+        assert_eq!(
+            h.netlink.link(CONTAINER_VETH).await.unwrap().unwrap().mtu,
+            1400
+        );
+        let endpoint = &h.state()["endpoints"][ENDPOINT];
+        assert_eq!(endpoint["host_veth"], HOST_VETH);
+        assert_eq!(endpoint["container_veth"], CONTAINER_VETH);
+        assert_eq!(endpoint["mac"], mac.to_string());
+        assert_eq!(
+            endpoint["addresses"],
+            serde_json::json!(["10.77.0.11/24", "fd00:77::b/64"])
+        );
+
+        let joined = h
+            .client
+            .join(&JoinRequest::new(NETWORK, ENDPOINT))
+            .await
+            .unwrap();
+        assert_eq!(
+            joined.interface_name,
+            Some(InterfaceName::new(CONTAINER_VETH, "eth"))
+        );
+        assert_eq!(joined.gateway, Some("10.77.0.1".parse().unwrap()));
+        assert_eq!(joined.gateway_ipv6, Some("fd00:77::1".parse().unwrap()));
+        assert!(joined.disable_gateway_service);
+        h.client
+            .leave(&LeaveRequest::new(NETWORK, ENDPOINT))
+            .await
+            .unwrap();
+
+        for _ in 0..2 {
+            h.client
+                .delete_endpoint(&DeleteEndpointRequest::new(NETWORK, ENDPOINT))
+                .await
+                .unwrap();
+        }
+        assert!(!h.netlink.link_exists(HOST_VETH).await.unwrap());
+        assert!(!h.netlink.link_exists(CONTAINER_VETH).await.unwrap());
+        assert_eq!(h.state()["endpoints"], serde_json::json!({}));
+
+        for _ in 0..2 {
+            h.client
+                .delete_network(&DeleteNetworkRequest::new(NETWORK))
+                .await
+                .unwrap();
+        }
+        assert!(!h.netlink.link_exists(BRIDGE).await.unwrap());
+        for (command, table) in [
+            ("iptables", "filter"),
+            ("ip6tables", "filter"),
+            ("iptables", "nat"),
+            ("ip6tables", "nat"),
+        ] {
+            let left: Vec<String> = iptables_rules(command, table)
+                .into_iter()
+                .filter(|r| r.contains(BRIDGE))
+                .collect();
+            assert!(left.is_empty(), "{command} -t {table}: {left:?}");
+        }
+        assert_eq!(h.state()["networks"], serde_json::json!({}));
+    });
+}
+
+#[test]
+#[ignore = "needs root and iptables: run by scripts/docker-tests"]
+fn a_mac_chosen_by_dockerd_is_used_and_not_echoed() {
+    in_netns(|| async {
+        let h = Harness::new().await;
+        h.client
+            .create_network(&create_network(NETWORK, &[]))
+            .await
+            .unwrap();
+        let mac: MacAddress = "02:42:0a:58:00:c8".parse().unwrap();
+        let answer = h
+            .client
+            .create_endpoint(&create_endpoint(ENDPOINT, Some(mac)))
+            .await
+            .unwrap();
+        assert_eq!(
+            answer.interface, None,
+            "dockerd rejects an answer that repeats its MAC"
+        );
+        assert_eq!(
+            h.netlink.link_mac(CONTAINER_VETH).await.unwrap(),
+            mac.octets()
+        );
+    });
+}
+
+#[test]
+#[ignore = "needs root and iptables: run by scripts/docker-tests"]
+fn bad_or_unknown_options_fail_naming_the_key_and_leave_nothing_behind() {
+    in_netns(|| async {
+        let h = Harness::new().await;
+        for (options, expected) in [
+            (&[("mtu", "abc")][..], "`mtu`"),
+            (&[("colour", "red")][..], "`colour`"),
+            (&[("bridge_name", "a-name-far-too-long")][..], "bridge_name"),
+        ] {
+            let error = h
+                .client
+                .create_network(&create_network(NETWORK, options))
+                .await
+                .unwrap_err();
+            assert_eq!(error.status(), Some(500), "{error}");
+            let message = error.message().unwrap_or_default();
+            assert!(message.contains(expected), "{options:?}: {message}");
+        }
+        assert!(!h.netlink.link_exists(BRIDGE).await.unwrap());
+        assert!(
+            !h.dir.path().join("state.json").exists(),
+            "nothing was recorded"
+        );
+    });
+}
+
+#[test]
+#[ignore = "needs root and iptables: run by scripts/docker-tests"]
+fn the_bridge_name_can_be_chosen_once_and_never_taken_from_someone_else() {
+    in_netns(|| async {
+        let h = Harness::new().await;
+        h.client
+            .create_network(&create_network(NETWORK, &[("bridge_name", "br-lab")]))
+            .await
+            .unwrap();
+        assert!(h.netlink.link_exists("br-lab").await.unwrap());
+
+        let other = "0e7a0b6a3ad3d0dc55c6d0f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5";
+        let error = h
+            .client
+            .create_network(&create_network(other, &[("bridge_name", "br-lab")]))
+            .await
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("already used by network"),
+            "{error}"
+        );
+        // `lo` is not this plugin's: it must be neither adopted nor, later, deleted.
+        let error = h
+            .client
+            .create_network(&create_network(other, &[("bridge_name", "lo")]))
+            .await
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("a link named lo already exists"),
+            "{error}"
+        );
+        assert!(h.netlink.link_exists("lo").await.unwrap());
+        let networks = h.state()["networks"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>();
+        assert_eq!(networks, [NETWORK]);
+    });
+}
+
+#[test]
+#[ignore = "needs root and iptables: run by scripts/docker-tests"]
+fn an_internal_network_gives_no_gateway_and_drops_traffic_to_the_outside() {
+    in_netns(|| async {
+        let h = Harness::new().await;
+        let mut request = create_network(NETWORK, &[]);
+        request.options.insert("com.docker.network.internal", true);
+        h.client.create_network(&request).await.unwrap();
+        h.client
+            .create_endpoint(&create_endpoint(ENDPOINT, None))
+            .await
+            .unwrap();
+
+        let joined = h
+            .client
+            .join(&JoinRequest::new(NETWORK, ENDPOINT))
+            .await
+            .unwrap();
+        assert_eq!(
+            joined.interface_name,
+            Some(InterfaceName::new(CONTAINER_VETH, "eth"))
+        );
+        assert_eq!((joined.gateway, joined.gateway_ipv6), (None, None));
+        assert!(joined.disable_gateway_service, "no docker_gwbridge either");
+        for command in ["iptables", "ip6tables"] {
+            assert_eq!(
+                count_rule(
+                    command,
+                    "mangle",
+                    &format!("-A FORWARD -i {BRIDGE} ! -o {BRIDGE} -j DROP")
+                ),
+                1
+            );
+            assert_eq!(
+                count_rule(
+                    command,
+                    "mangle",
+                    &format!("-A FORWARD ! -i {BRIDGE} -o {BRIDGE} -j DROP")
+                ),
+                1
+            );
+        }
+        assert!(!iptables_rules("iptables", "nat")
+            .iter()
+            .any(|r| r.contains(BRIDGE)));
+    });
+}
+
+#[test]
+#[ignore = "needs root and iptables: run by scripts/docker-tests"]
+fn calls_for_unknown_networks_or_endpoints_say_so() {
+    in_netns(|| async {
+        let h = Harness::new().await;
+        let error = h
+            .client
+            .create_endpoint(&create_endpoint(ENDPOINT, None))
+            .await
+            .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("no such network {NETWORK}")),
+            "{error}"
+        );
+        let error = h
+            .client
+            .join(&JoinRequest::new(NETWORK, ENDPOINT))
+            .await
+            .unwrap_err();
+        assert!(error.to_string().contains("no such network"), "{error}");
+        h.client
+            .create_network(&create_network(NETWORK, &[]))
+            .await
+            .unwrap();
+        let error = h
+            .client
+            .join(&JoinRequest::new(NETWORK, ENDPOINT))
+            .await
+            .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("no such endpoint {ENDPOINT}")),
+            "{error}"
+        );
+        // Deleting what does not exist succeeds: dockerd does it on rollbacks and at start.
+        h.client
+            .delete_endpoint(&DeleteEndpointRequest::new(NETWORK, ENDPOINT))
+            .await
+            .unwrap();
+        h.client
+            .delete_network(&DeleteNetworkRequest::new("0123456789ab"))
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+#[ignore = "needs root and iptables: run by scripts/docker-tests"]
+fn concurrent_endpoints_are_all_recorded() {
+    in_netns(|| async {
+        let h = Harness::new().await;
+        h.client
+            .create_network(&create_network(NETWORK, &[]))
+            .await
+            .unwrap();
+        // One client's calls take turns on its connection, so each call gets a client of
+        // its own: the requests then reach the driver concurrently, as dockerd's do.
+        let ids: Vec<String> = (0..8).map(|i| format!("{i:x}{}", &ENDPOINT[1..])).collect();
+        let calls = ids.iter().map(|id| async {
+            client_of(&h.driver)
+                .create_endpoint(&create_endpoint(id, None))
+                .await
+        });
+        for result in futures_util::future::join_all(calls).await {
+            result.unwrap();
+        }
+        let endpoints = h.state()["endpoints"].as_object().unwrap().len();
+        assert_eq!(endpoints, ids.len());
+    });
+}
+
+#[test]
+#[ignore = "needs root and iptables: run by scripts/docker-tests"]
+fn after_a_restart_the_driver_rebuilds_what_is_gone_and_serves_known_endpoints() {
+    in_netns(|| async {
+        let h = Harness::new().await;
+        h.client
+            .create_network(&create_network(NETWORK, &[("mtu", "1400")]))
+            .await
+            .unwrap();
+        let answer = h
+            .client
+            .create_endpoint(&create_endpoint(ENDPOINT, None))
+            .await
+            .unwrap();
+        let mac = answer.interface.and_then(|i| i.mac_address).unwrap();
+        // A reboot: the kernel forgets the bridge and the veth; the state file remains.
+        h.netlink.delete_link(BRIDGE).await.unwrap();
+        h.netlink.delete_link(HOST_VETH).await.unwrap();
+
+        let client = client_of(&start(h.dir.path()).await);
+        let bridge = h
+            .netlink
+            .link(BRIDGE)
+            .await
+            .unwrap()
+            .expect("the bridge is back");
+        assert_eq!(bridge.mtu, 1400);
+        assert!(h
+            .netlink
+            .addresses(BRIDGE)
+            .await
+            .unwrap()
+            .contains(&net("10.77.0.1/24")));
+        let host = h
+            .netlink
+            .link(HOST_VETH)
+            .await
+            .unwrap()
+            .expect("the veth is back");
+        assert_eq!(host.controller, Some(bridge.index));
+        assert_eq!(
+            h.netlink.link_mac(CONTAINER_VETH).await.unwrap(),
+            mac.octets(),
+            "same MAC as before"
+        );
+        let joined = client
+            .join(&JoinRequest::new(NETWORK, ENDPOINT))
+            .await
+            .unwrap();
+        assert_eq!(
+            joined.interface_name,
+            Some(InterfaceName::new(CONTAINER_VETH, "eth"))
+        );
+    });
+}

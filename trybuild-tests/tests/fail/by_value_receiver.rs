@@ -1,0 +1,10 @@
+use dknet::network::*;
+
+struct Bridge;
+
+#[dknet::network_driver]
+impl Bridge {
+    async fn create_network(self, _request: CreateNetworkRequest) {}
+}
+
+fn main() {}

@@ -1,0 +1,16 @@
+use dknet::network::*;
+
+struct Bridge;
+
+#[dknet::network_driver]
+impl Bridge {
+    async fn delete_network(
+        &self,
+        _request: DeleteNetworkRequest,
+        _context: dknet::Context,
+        _force: bool,
+    ) {
+    }
+}
+
+fn main() {}

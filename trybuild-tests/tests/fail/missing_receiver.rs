@@ -1,0 +1,10 @@
+use dknet::network::*;
+
+struct Bridge;
+
+#[dknet::network_driver]
+impl Bridge {
+    fn create_network(_request: CreateNetworkRequest) {}
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use dknet::network::*;
+
+struct Bridge;
+
+#[dknet::network_driver(connectivity_scope = global)]
+impl Bridge {
+    async fn leave(&self, _request: LeaveRequest) {}
+}
+
+fn main() {}

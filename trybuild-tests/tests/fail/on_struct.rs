@@ -1,0 +1,6 @@
+#[dknet::network_driver]
+struct Bridge;
+
+fn main() {
+    let _ = Bridge;
+}

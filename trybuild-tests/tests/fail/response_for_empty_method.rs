@@ -1,0 +1,12 @@
+use dknet::network::*;
+
+struct Bridge;
+
+#[dknet::network_driver]
+impl Bridge {
+    fn leave(&self, _request: LeaveRequest) -> JoinResponse {
+        JoinResponse::default()
+    }
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use dknet::network::*;
+
+struct Bridge;
+
+#[dknet::network_driver]
+impl Bridge {
+    unsafe fn leave(&self, _request: LeaveRequest) {}
+}
+
+fn main() {}
