@@ -30,10 +30,11 @@ use std::time::Duration;
 use cli::{docker_fails, docker_ok, wait_for, Background};
 use dknet_examples::bridge::names;
 use lab::{
-    endpoint_field, exec, exec_succeeds, firewall_rules_mentioning, host_links, interfaces,
-    ipv4_of, ipv6_of, network_id, ping, Lab, IMAGE,
+    endpoint_field, exec, firewall_rules_mentioning, host_links, interfaces, ipv4_of, ipv6_of,
+    network_id, ping, run_once, run_once_with, Lab, IMAGE,
 };
 use plugin::Kind;
+use serde_json::json;
 
 /// How long to wait for something that should happen at once (an interface appearing in a
 /// container, a ping getting through): generous, as the machine may be busy.
@@ -53,27 +54,16 @@ fn assert_reaches(container: &str, address: &str) {
 #[ignore = "needs root and a Docker daemon: run by scripts/docker-tests"]
 fn noop_network_is_created_inspected_used_and_removed() {
     let mut lab = Lab::start(Kind::Noop, "noop");
-    let net = lab.network("n", &["--subnet", "10.201.1.0/24"]);
+    let net = lab.network("n", "--subnet 10.201.1.0/24");
     let driver = docker_ok(&["network", "inspect", "-f", "{{.Driver}}", &net]);
     assert_eq!(driver, lab.driver());
 
     // The noop driver answers `Join` with no interface: the container gets nothing from the
     // plugin (the address IPAM picked for it is on no interface; dockerd attaches the
     // container to its own `docker_gwbridge` for a way out), and it runs all the same.
-    let addresses = docker_ok(&[
-        "run",
-        "--rm",
-        "--network",
-        &net,
-        IMAGE,
-        "ip",
-        "-o",
-        "-4",
-        "addr",
-        "show",
-    ]);
+    let addresses = run_once(&net, "ip -o -4 addr show");
     assert!(!addresses.contains("10.201.1."), "{addresses}");
-    docker_ok(&["run", "--rm", "--network", &net, IMAGE, "true"]);
+    run_once(&net, "true");
 
     lab.remove_all();
     docker_fails(&["network", "inspect", &net]);
@@ -93,7 +83,7 @@ fn noop_over_tcp_is_found_through_its_spec_file() {
         "the spec file names the port bound: {spec:?}"
     );
 
-    let net = lab.network("n", &["--subnet", "10.201.2.0/24"]);
+    let net = lab.network("n", "--subnet 10.201.2.0/24");
     let driver = docker_ok(&["network", "inspect", "-f", "{{.Driver}}", &net]);
     assert_eq!(driver, lab.driver());
     lab.remove_all();
@@ -115,7 +105,7 @@ fn bridge_containers_ping_each_other_by_ip_with_the_firewall_on() {
         "dockerd set the FORWARD policy to DROP: {policy}"
     );
 
-    let net = lab.network("n", &["--subnet", "10.201.3.0/24"]);
+    let net = lab.network("n", "--subnet 10.201.3.0/24");
     let a = lab.container("a", &net);
     let b = lab.container("b", &net);
     assert_reaches(&b, &ipv4_of(&a, &net));
@@ -126,7 +116,7 @@ fn bridge_containers_ping_each_other_by_ip_with_the_firewall_on() {
 #[ignore = "needs root and a Docker daemon: run by scripts/docker-tests"]
 fn bridge_mtu_option_is_seen_inside_the_container() {
     let mut lab = Lab::start(Kind::Bridge, "mtu");
-    let net = lab.network("n", &["--subnet", "10.201.4.0/24", "-o", "mtu=1400"]);
+    let net = lab.network("n", "--subnet 10.201.4.0/24 -o mtu=1400");
     let a = lab.container("a", &net);
     assert_eq!(exec(&a, &["cat", "/sys/class/net/eth0/mtu"]), "1400");
 }
@@ -135,10 +125,7 @@ fn bridge_mtu_option_is_seen_inside_the_container() {
 #[ignore = "needs root and a Docker daemon: run by scripts/docker-tests"]
 fn bridge_container_has_only_lo_and_eth0_and_a_default_route_via_the_gateway() {
     let mut lab = Lab::start(Kind::Bridge, "route");
-    let net = lab.network(
-        "n",
-        &["--subnet", "10.201.5.0/24", "--gateway", "10.201.5.1"],
-    );
+    let net = lab.network("n", "--subnet 10.201.5.0/24 --gateway 10.201.5.1");
     let a = lab.container("a", &net);
     assert_eq!(interfaces(&a), ["eth0", "lo"]);
     let route = exec(&a, &["ip", "-4", "route", "show", "default"]);
@@ -156,15 +143,7 @@ fn bridge_ipv6_network_carries_ipv6_between_containers() {
     let mut lab = Lab::start(Kind::Bridge, "ipv6");
     let net = lab.network(
         "n",
-        &[
-            "--ipv6",
-            "--subnet",
-            "fd00:dead:6::/64",
-            "--gateway",
-            "fd00:dead:6::1",
-            "--subnet",
-            "10.201.6.0/24",
-        ],
+        "--ipv6 --subnet fd00:dead:6::/64 --gateway fd00:dead:6::1 --subnet 10.201.6.0/24",
     );
     let a = lab.container("a", &net);
     let b = lab.container("b", &net);
@@ -184,8 +163,8 @@ fn bridge_ipv6_network_carries_ipv6_between_containers() {
 #[ignore = "needs root and a Docker daemon: run by scripts/docker-tests"]
 fn bridge_network_connect_and_disconnect_on_a_running_container() {
     let mut lab = Lab::start(Kind::Bridge, "connect");
-    let first = lab.network("n1", &["--subnet", "10.201.7.0/24"]);
-    let second = lab.network("n2", &["--subnet", "10.201.8.0/24"]);
+    let first = lab.network("n1", "--subnet 10.201.7.0/24");
+    let second = lab.network("n2", "--subnet 10.201.8.0/24");
     let a = lab.container("a", &first);
     let b = lab.container("b", &second);
     assert_eq!(interfaces(&a), ["eth0", "lo"]);
@@ -209,10 +188,24 @@ fn bridge_network_connect_and_disconnect_on_a_running_container() {
 
 #[test]
 #[ignore = "needs root and a Docker daemon: run by scripts/docker-tests"]
+fn bridge_container_keeps_the_ip_and_mac_given_to_docker_run() {
+    let mut lab = Lab::start(Kind::Bridge, "static");
+    let net = lab.network("n", "--subnet 10.201.16.0/24");
+    // dockerd refuses a `CreateEndpoint` answer that repeats the MAC it chose: the driver
+    // must use it without echoing it.
+    let options = "--ip 10.201.16.77 --mac-address 02:42:0a:c9:10:4d";
+    let mac = run_once_with(&net, options, "cat /sys/class/net/eth0/address");
+    assert_eq!(mac, "02:42:0a:c9:10:4d");
+    let shown = run_once_with(&net, options, "ip -o -4 addr show eth0");
+    assert!(shown.contains("inet 10.201.16.77/24"), "{shown}");
+}
+
+#[test]
+#[ignore = "needs root and a Docker daemon: run by scripts/docker-tests"]
 fn bridge_internal_network_joins_its_containers_but_has_no_way_out() {
     let mut lab = Lab::start(Kind::Bridge, "internal");
-    let internal = lab.network("int", &["--internal", "--subnet", "10.201.9.0/24"]);
-    let outside = lab.network("out", &["--subnet", "10.201.10.0/24"]);
+    let internal = lab.network("int", "--internal --subnet 10.201.9.0/24");
+    let outside = lab.network("out", "--subnet 10.201.10.0/24");
     let a = lab.container("a", &internal);
     let b = lab.container("b", &internal);
     let c = lab.container("c", &outside);
@@ -225,7 +218,7 @@ fn bridge_internal_network_joins_its_containers_but_has_no_way_out() {
     let routes = exec(&a, &["ip", "-4", "route", "show"]);
     assert!(!routes.contains("default"), "{routes}");
     assert!(
-        !exec_succeeds(&a, &["ping", "-c", "1", "-W", "1", &ipv4_of(&c, &outside)]),
+        ping(&a, &ipv4_of(&c, &outside)).is_err(),
         "a container on an internal network reached another network"
     );
     assert!(
@@ -244,11 +237,13 @@ fn bridge_option_errors_reach_the_cli_naming_the_key() {
         assert!(stderr.contains(&format!("`{key}`")), "{option}: {stderr}");
         docker_fails(&["network", "inspect", &name]);
     }
-    let state = std::fs::read_to_string(lab.plugin.state_file()).unwrap_or_default();
-    assert!(
-        !state.contains("dkb-"),
-        "a refused network was recorded: {state}"
-    );
+    if let Some(state) = lab.plugin.state() {
+        assert_eq!(
+            state["networks"],
+            json!({}),
+            "a refused network was recorded"
+        );
+    }
 }
 
 // ----- dknet-bridge: the plugin restarting --------------------------------------------------
@@ -257,7 +252,7 @@ fn bridge_option_errors_reach_the_cli_naming_the_key() {
 /// came back reach each other, and everything can be removed.
 fn keeps_working_across(label: &str, subnet: &str, interrupt: impl FnOnce(&mut Lab)) {
     let mut lab = Lab::start(Kind::Bridge, label);
-    let net = lab.network("n", &["--subnet", subnet]);
+    let net = lab.network("n", &format!("--subnet {subnet}"));
     let a = lab.container("a", &net);
 
     interrupt(&mut lab);
@@ -267,9 +262,8 @@ fn keeps_working_across(label: &str, subnet: &str, interrupt: impl FnOnce(&mut L
     assert_reaches(&b, &ipv4_of(&a, &net));
     assert_reaches(&a, &ipv4_of(&b, &net));
     lab.remove_all();
-    let state = std::fs::read_to_string(lab.plugin.state_file()).expect("the state file");
-    let state: serde_json::Value = serde_json::from_str(&state).expect("JSON");
-    assert_eq!(state["networks"], serde_json::json!({}), "{state}");
+    let state = lab.plugin.state().expect("the state file");
+    assert_eq!(state["networks"], json!({}), "{state}");
 }
 
 #[test]
@@ -294,20 +288,13 @@ fn bridge_keeps_working_after_a_kill_9_restart() {
 #[ignore = "needs root and a Docker daemon: run by scripts/docker-tests"]
 fn bridge_plugin_gone_for_3s_during_docker_run_is_waited_for() {
     let mut lab = Lab::start(Kind::Bridge, "vanish");
-    let net = lab.network("n", &["--subnet", "10.201.13.0/24"]);
+    let net = lab.network("n", "--subnet 10.201.13.0/24");
     let name = lab.container_name("run");
 
     lab.plugin.stop();
-    let mut run = Background::docker(&[
-        "run",
-        "--rm",
-        "--name",
-        &name,
-        "--network",
-        &net,
-        IMAGE,
-        "true",
-    ]);
+    let mut run = Background::docker(&format!(
+        "run --rm --name {name} --network {net} {IMAGE} true"
+    ));
     // dockerd retries a plugin it cannot reach for about 15 s; come back well within that.
     std::thread::sleep(Duration::from_secs(3));
     assert!(run.is_running(), "`docker run` did not wait for the plugin");
@@ -321,27 +308,52 @@ fn bridge_plugin_gone_for_3s_during_docker_run_is_waited_for() {
 
 #[test]
 #[ignore = "needs root and a Docker daemon: run by scripts/docker-tests"]
+fn bridge_concurrent_starts_and_one_rm_of_many_containers_are_all_recorded_and_undone() {
+    let mut lab = Lab::start(Kind::Bridge, "many");
+    let net = lab.network("n", "--subnet 10.201.17.0/24");
+    let names: Vec<String> = (0..6)
+        .map(|i| lab.container_name(&format!("c{i}")))
+        .collect();
+    // dockerd handles these requests concurrently: the driver must not lose any update.
+    let starts: Vec<Background> = names
+        .iter()
+        .map(|name| {
+            Background::docker(&format!(
+                "run -d --name {name} --network {net} {IMAGE} sleep 300"
+            ))
+        })
+        .collect();
+    for start in starts {
+        let output = start.wait(cli::COMMAND_TIMEOUT);
+        assert!(output.success(), "{output}");
+    }
+    let endpoints = |lab: &Lab| lab.plugin.state().expect("the state")["endpoints"].clone();
+    assert_eq!(endpoints(&lab).as_object().map(|e| e.len()), Some(6));
+    assert_reaches(&names[0], &ipv4_of(&names[5], &net));
+
+    let mut rm = vec!["rm", "-f"];
+    rm.extend(names.iter().map(String::as_str));
+    docker_ok(&rm);
+    assert_eq!(endpoints(&lab), json!({}));
+    let left = host_links(&["dkv-", "dkc-"]);
+    assert!(left.is_empty(), "veths left behind: {left:?}");
+}
+
+#[test]
+#[ignore = "needs root and a Docker daemon: run by scripts/docker-tests"]
 fn bridge_leaves_no_bridge_veth_rule_or_state_once_everything_is_removed() {
     let mut lab = Lab::start(Kind::Bridge, "clean");
     let dual = lab.network(
         "dual",
-        &[
-            "--ipv6",
-            "--subnet",
-            "fd00:dead:14::/64",
-            "--subnet",
-            "10.201.14.0/24",
-            "-o",
-            "mtu=1400",
-        ],
+        "--ipv6 --subnet fd00:dead:14::/64 --subnet 10.201.14.0/24 -o mtu=1400",
     );
-    let internal = lab.network("int", &["--internal", "--subnet", "10.201.15.0/24"]);
+    let internal = lab.network("int", "--internal --subnet 10.201.15.0/24");
     let a = lab.container("a", &dual);
     let b = lab.container("b", &internal);
     docker_ok(&["network", "connect", &internal, &a]);
     docker_ok(&["network", "disconnect", &internal, &a]);
     docker_ok(&["network", "connect", &internal, &a]);
-    docker_ok(&["run", "--rm", "--network", &dual, IMAGE, "true"]);
+    run_once(&dual, "true");
 
     let bridges: Vec<String> = [&dual, &internal]
         .iter()
@@ -354,9 +366,15 @@ fn bridge_leaves_no_bridge_veth_rule_or_state_once_everything_is_removed() {
     for link in bridges.iter().chain(&veths) {
         assert!(host_links(&[link]).contains(link), "{link} was not made");
     }
-    let state = std::fs::read_to_string(lab.plugin.state_file()).expect("the state file");
-    assert!(
-        bridges.iter().all(|b| state.contains(b.as_str())),
+    let state = lab.plugin.state().expect("the state file");
+    assert_eq!(
+        state["networks"].as_object().map(|n| n.len()),
+        Some(2),
+        "{state}"
+    );
+    assert_eq!(
+        state["endpoints"].as_object().map(|e| e.len()),
+        Some(3),
         "{state}"
     );
 
@@ -368,8 +386,7 @@ fn bridge_leaves_no_bridge_veth_rule_or_state_once_everything_is_removed() {
         let rules = firewall_rules_mentioning(bridge);
         assert!(rules.is_empty(), "firewall rules left behind: {rules:#?}");
     }
-    let state = std::fs::read_to_string(lab.plugin.state_file()).expect("the state file");
-    let state: serde_json::Value = serde_json::from_str(&state).expect("JSON");
-    assert_eq!(state["networks"], serde_json::json!({}), "{state}");
-    assert_eq!(state["endpoints"], serde_json::json!({}), "{state}");
+    let state = lab.plugin.state().expect("the state file");
+    assert_eq!(state["networks"], json!({}), "{state}");
+    assert_eq!(state["endpoints"], json!({}), "{state}");
 }

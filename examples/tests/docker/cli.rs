@@ -109,10 +109,11 @@ pub(crate) struct Background {
 }
 
 impl Background {
-    pub(crate) fn docker(args: &[&str]) -> Self {
-        let command = shell_words("docker", args);
+    /// Starts `docker ARGS` (`args` split at whitespace).
+    pub(crate) fn docker(args: &str) -> Self {
+        let command = format!("docker {args}");
         let child = Command::new("docker")
-            .args(args)
+            .args(args.split_whitespace())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

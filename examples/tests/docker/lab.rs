@@ -16,8 +16,9 @@ use super::plugin::{Kind, PluginProcess};
 pub(crate) const IMAGE: &str = "busybox:dknet";
 
 /// One test's plugin, networks and containers. Dropping it removes the containers, then the
-/// networks (restarting the plugin first if the test left it stopped), then stops the plugin;
-/// if the test is failing, it first prints the plugin's log and the end of dockerd's log.
+/// networks (restarting the plugin first if the test left it stopped), then stops the plugin
+/// with SIGTERM (which it must survive cleanly); if the test is failing, it first prints the
+/// plugin's log and the end of dockerd's log.
 /// A clean-up that fails fails the test, and keeps the plugin's temporary directory.
 pub(crate) struct Lab {
     /// `dknet-t-<label>-<pid>`: the plugin's name and the prefix of every name made.
@@ -55,13 +56,13 @@ impl Lab {
         self.plugin.name()
     }
 
-    /// `docker network create -d <plugin> ARGS <lab>-<suffix>`, which must succeed; the
-    /// network's name.
+    /// `docker network create -d <plugin> ARGS <lab>-<suffix>` (`args` split at whitespace),
+    /// which must succeed; the network's name.
     #[track_caller]
-    pub(crate) fn network(&mut self, suffix: &str, args: &[&str]) -> String {
+    pub(crate) fn network(&mut self, suffix: &str, args: &str) -> String {
         let name = format!("{}-{suffix}", self.name);
         let mut command = vec!["network", "create", "-d", self.plugin.name()];
-        command.extend_from_slice(args);
+        command.extend(args.split_whitespace());
         command.push(&name);
         docker_ok(&command);
         self.networks.push(name.clone());
@@ -80,18 +81,8 @@ impl Lab {
     #[track_caller]
     pub(crate) fn container(&mut self, suffix: &str, network: &str) -> String {
         let name = self.container_name(suffix);
-        let args = [
-            "run",
-            "-d",
-            "--name",
-            &name,
-            "--network",
-            network,
-            IMAGE,
-            "sleep",
-            "300",
-        ];
-        docker_ok(&args);
+        let command = format!("run -d --name {name} --network {network} {IMAGE} sleep 300");
+        docker_ok(&command.split_whitespace().collect::<Vec<_>>());
         name
     }
 
@@ -153,6 +144,10 @@ impl Drop for Lab {
             }
         }
         problems.extend(self.try_remove_all());
+        if !failing && self.plugin.is_running() {
+            // Every plugin must exit cleanly on SIGTERM (if it fails, dropping it kills it).
+            problems.extend(self.plugin.try_stop().err());
+        }
         if problems.is_empty() {
             return;
         }
@@ -225,11 +220,21 @@ pub(crate) fn exec(container: &str, command: &[&str]) -> String {
     docker_ok(&args)
 }
 
-/// Whether `docker exec CONTAINER COMMAND...` succeeds.
-pub(crate) fn exec_succeeds(container: &str, command: &[&str]) -> bool {
-    let mut args = vec!["exec", container];
-    args.extend_from_slice(command);
-    docker(&args).success()
+/// `docker run --rm --network NETWORK busybox COMMAND...` (`command` split at whitespace),
+/// which must succeed; its output, trimmed.
+#[track_caller]
+pub(crate) fn run_once(network: &str, command: &str) -> String {
+    run_once_with(network, "", command)
+}
+
+/// [`run_once`] with more `docker run` options (split at whitespace).
+#[track_caller]
+pub(crate) fn run_once_with(network: &str, options: &str, command: &str) -> String {
+    let mut args = vec!["run", "--rm", "--network", network];
+    args.extend(options.split_whitespace());
+    args.push(IMAGE);
+    args.extend(command.split_whitespace());
+    docker_ok(&args)
 }
 
 /// A field of the container's endpoint on `network`, as `docker inspect` shows it
@@ -301,8 +306,7 @@ pub(crate) fn host_links(prefixes: &[&str]) -> Vec<String> {
 }
 
 /// The host's firewall rules (`iptables -S` and `ip6tables -S` of the filter, nat and mangle
-/// tables)
-/// that mention `word`.
+/// tables) that mention `word`.
 pub(crate) fn firewall_rules_mentioning(word: &str) -> Vec<String> {
     let mut found = Vec::new();
     for command in ["iptables", "ip6tables"] {

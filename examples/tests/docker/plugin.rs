@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
-use super::cli::{poll, signal, wait_for};
+use super::cli::{poll, signal};
 
 /// How long a plugin may take to listen, or to exit after SIGTERM.
 const START_STOP_TIMEOUT: Duration = Duration::from_secs(20);
@@ -65,6 +65,17 @@ impl PluginProcess {
     /// The bridge plugin's state file.
     pub(crate) fn state_file(&self) -> PathBuf {
         self.state_dir.join("state.json")
+    }
+
+    /// The bridge plugin's state file as JSON, `None` while it has not written one.
+    #[track_caller]
+    pub(crate) fn state(&self) -> Option<serde_json::Value> {
+        let path = self.state_file();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Some(serde_json::from_str(&text).expect("the state file is JSON")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => panic!("reading {}: {e}", path.display()),
+        }
     }
 
     /// Whether the process is running (it may have died on its own).
@@ -135,26 +146,38 @@ impl PluginProcess {
     /// (or spec file).
     #[track_caller]
     pub(crate) fn stop(&mut self) {
-        let status = self.signal_and_wait(libc::SIGTERM);
-        assert!(
-            status.success(),
-            "plugin {} exited with {status} after SIGTERM; its log:\n{}",
-            self.name,
-            self.log()
-        );
+        if let Err(e) = self.try_stop() {
+            panic!("{e}");
+        }
+    }
+
+    /// [`Self::stop`] that reports failure instead of panicking (for clean-up code).
+    pub(crate) fn try_stop(&mut self) -> Result<(), String> {
+        let status = self.signal_and_wait(libc::SIGTERM)?;
+        if !status.success() {
+            return Err(format!(
+                "plugin {} exited with {status} after SIGTERM; its log:\n{}",
+                self.name,
+                self.log()
+            ));
+        }
         let file = self.listen_file();
-        assert!(
-            !file.exists(),
-            "plugin {} left {} behind after SIGTERM",
-            self.name,
-            file.display()
-        );
+        if file.exists() {
+            return Err(format!(
+                "plugin {} left {} behind after SIGTERM",
+                self.name,
+                file.display()
+            ));
+        }
+        Ok(())
     }
 
     /// Kills the plugin with SIGKILL (`kill -9`): it can clean nothing up.
     #[track_caller]
     pub(crate) fn kill(&mut self) {
-        self.signal_and_wait(libc::SIGKILL);
+        if let Err(e) = self.signal_and_wait(libc::SIGKILL) {
+            panic!("{e}");
+        }
     }
 
     /// The file dockerd discovers the plugin by: its socket or its spec file.
@@ -166,12 +189,13 @@ impl PluginProcess {
     }
 
     /// Sends `sig` and waits (bounded) for the process to exit.
-    #[track_caller]
-    fn signal_and_wait(&mut self, sig: libc::c_int) -> ExitStatus {
-        let pid = self.child.as_ref().expect("the plugin is running").id();
-        signal(pid, sig);
+    fn signal_and_wait(&mut self, sig: libc::c_int) -> Result<ExitStatus, String> {
+        let Some(child) = self.child.as_ref() else {
+            return Err(format!("plugin {} is not running", self.name));
+        };
+        signal(child.id(), sig);
         let what = format!("plugin {} exiting on signal {sig}", self.name);
-        wait_for(&what, START_STOP_TIMEOUT, || {
+        poll(&what, START_STOP_TIMEOUT, || {
             self.reap()?.ok_or_else(|| "still running".to_owned())
         })
     }
