@@ -42,18 +42,34 @@ async fn a_name_becomes_a_socket_in_the_plugin_dir() {
 }
 
 #[tokio::test]
-async fn mode_and_group_are_applied() {
-    let dir = TempDir::new("perm");
+async fn mode_is_applied() {
+    let dir = TempDir::new("mode");
     let path = dir.join("p.sock");
-    let bound = plugin(&dir)
-        .socket_mode(0o600)
-        .socket_gid(12345)
-        .bind_unix(&path)
-        .await;
+    let bound = plugin(&dir).socket_mode(0o600).bind_unix(&path).await;
     let bound = bound.unwrap();
     let metadata = std::fs::metadata(&path).unwrap();
     assert_eq!(metadata.permissions().mode() & 0o777, 0o600);
-    assert_eq!(metadata.gid(), 12345);
+    drop(bound);
+}
+
+/// As root the group is applied, by gid and by name; as anyone else, giving
+/// the socket a group one is not in fails clearly and leaves no socket.
+#[tokio::test]
+async fn group_is_applied_or_refused_clearly() {
+    let dir = TempDir::new("group");
+    let path = dir.join("p.sock");
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let bound = plugin(&dir).socket_gid(12345).bind_unix(&path).await;
+    if !root {
+        let error = bound.unwrap_err();
+        assert!(matches!(error, Error::Permissions { .. }), "{error:?}");
+        assert!(error.to_string().contains("run as root"), "{error}");
+        assert!(!path.exists(), "a half-made socket was left behind");
+        return;
+    }
+    let bound = bound.unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().gid(), 12345);
     drop(bound);
 
     let daemon_gid: Option<u32> = std::fs::read_to_string("/etc/group")
