@@ -4,12 +4,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{serve, Empty, TempDir, Transport, TRANSPORTS};
+use common::{serve, ChildPlugin, Empty, TempDir, Transport, TRANSPORTS};
 use dknet::network::{JoinRequest, JoinResponse, NetworkDriver};
 use dknet::testing::Client;
 use dknet::{Context, DriverError, LocalAddr, Plugin};
@@ -152,37 +151,24 @@ fn child_plugin_process() {
 async fn sigterm_stops_a_plugin_process_cleanly() {
     let dir = TempDir::new("sig");
     let socket = dir.join("child.sock");
-    let mut child = Command::new(std::env::current_exe().unwrap())
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
         .args([
             "--exact",
             "child_plugin_process",
             "--nocapture",
             "--test-threads=1",
         ])
-        .env("DKNET_CHILD_SOCKET", &socket)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let ready = lines
-        .by_ref()
-        .map(Result::unwrap)
-        .any(|line| line.contains("DKNET-READY"));
-    assert!(ready, "the child never got ready");
+        .env("DKNET_CHILD_SOCKET", &socket);
+    let child = ChildPlugin::start(command);
 
     let client = Client::unix(&socket);
     assert_eq!(
         client.activate().await.unwrap().implements,
         ["NetworkDriver"]
     );
-    let pid = i32::try_from(child.id()).unwrap();
-    // SAFETY: sending a signal to our own child process, by its pid.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-
-    // Read to the end, so the child can print its test summary.
-    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let (rest, status) = child.terminate();
     let stopped = rest.iter().any(|line| line.contains("DKNET-STOPPED"));
-    let status = child.wait().unwrap();
     assert!(stopped, "run() did not return");
     assert!(status.success(), "{status:?}");
     assert!(!socket.exists(), "the socket file was left behind");

@@ -2,12 +2,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use common::{Empty, TempDir};
+use common::{ChildPlugin, Empty, TempDir};
 use dknet::testing::Client;
 use dknet::Plugin;
 
@@ -53,8 +52,7 @@ async fn serves_the_socket_systemd_passes() {
         .arg("-c")
         .arg(r#"LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" --exact child_activated_plugin --nocapture"#)
         .arg(&test_binary)
-        .env("DKNET_SYSTEMD_CHILD", "1")
-        .stdout(Stdio::piped());
+        .env("DKNET_SYSTEMD_CHILD", "1");
     // SAFETY: dup2 is async-signal-safe; it only rearranges descriptors in
     // the forked child before exec.
     unsafe {
@@ -65,24 +63,15 @@ async fn serves_the_socket_systemd_passes() {
             Ok(())
         });
     }
-    let mut child = command.spawn().unwrap();
+    let child = ChildPlugin::start(command);
     drop(listener);
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let ready = lines
-        .by_ref()
-        .map(Result::unwrap)
-        .any(|line| line.contains("DKNET-READY"));
-    assert!(ready, "the child never got ready");
 
     let client = Client::unix(&path);
     assert_eq!(
         client.activate().await.unwrap().implements,
         ["NetworkDriver"]
     );
-    let pid = i32::try_from(child.id()).unwrap();
-    // SAFETY: sending a signal to our own child process, by its pid.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-    let _rest: Vec<String> = lines.map(Result::unwrap).collect();
-    assert!(child.wait().unwrap().success());
+    let (_rest, status) = child.terminate();
+    assert!(status.success(), "{status:?}");
     assert!(path.exists(), "the socket file is systemd's, left in place");
 }

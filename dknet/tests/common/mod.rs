@@ -3,6 +3,11 @@
 //! client deliberately cannot send.
 #![allow(dead_code, unreachable_pub)]
 
+mod child;
+
+#[allow(unused_imports)] // used by the process tests only
+pub use child::ChildPlugin;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
