@@ -18,6 +18,8 @@ mod endpoints;
 mod networks;
 pub(crate) mod routes;
 mod sandbox;
+#[cfg(test)]
+mod tests;
 
 pub use capabilities::{GetCapabilitiesResponse, GwAllocCheckRequest, GwAllocCheckResponse, Scope};
 pub use connectivity::{ProgramExternalConnectivityRequest, RevokeExternalConnectivityRequest};
