@@ -34,11 +34,7 @@ fn duplicates(driver: &Driver<'_>, errors: &mut Errors) {
 /// capability keys would be silently ignored.
 fn capabilities(driver: &Driver<'_>, errors: &mut Errors) {
     let method = driver.sub.capabilities.method;
-    if !driver
-        .written
-        .iter()
-        .any(|written| written.spec.name == method)
-    {
+    if !driver.wrote(method) {
         return;
     }
     for key in &driver.keys {

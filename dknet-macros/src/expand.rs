@@ -71,13 +71,9 @@ fn capabilities_fn(driver: &Driver<'_>) -> TokenStream {
                 .keys
                 .iter()
                 .find(|given| std::ptr::eq(given.key, key));
-            let value = given.map(|given| given.value).or_else(|| {
-                let default = key.default?;
-                key.values
-                    .iter()
-                    .find(|(text, _)| *text == default)
-                    .map(|(_, value)| *value)
-            });
+            let value = given
+                .map(|given| given.value)
+                .or_else(|| key.value(key.default?));
             let path = value.map(|value| {
                 let segments: Vec<&str> = std::iter::once(sub.module)
                     .chain(value.split("::"))
@@ -135,7 +131,8 @@ fn method_fn(driver: &Driver<'_>, method: &Method) -> TokenStream {
     let written = &method.written;
     let spec = written.spec;
     let span = at(written.ident.span());
-    let returns = &method.returns;
+    let shape = &method.shape;
+    let returns = &shape.returns;
     let (first, last) = match &returns.whole {
         None => (span, span),
         Some(whole) => {
@@ -146,16 +143,16 @@ fn method_fn(driver: &Driver<'_>, method: &Method) -> TokenStream {
 
     // The arguments sit at the author's parameter types: a same-named type
     // of the author's own (`JoinRequest`, `Context`) mismatches there.
-    let request = method
+    let request = shape
         .request
         .map(|at_type| quote_spanned!(at(at_type)=> __dknet_request,));
-    let context = method
+    let context = shape
         .context
         .map(|at_type| quote_spanned!(at(at_type)=> __dknet_context));
     let user_method = &written.ident;
     let arguments = group(quote_spanned!(span=> &*self, #request #context), last);
     let mut call = quote_spanned!(first=> Self::#user_method #arguments);
-    if method.asyncness {
+    if shape.asyncness {
         call = quote_spanned!(last=> #call.await);
     }
     // The conversion names every type: the response, and the author's own
@@ -179,7 +176,7 @@ fn method_fn(driver: &Driver<'_>, method: &Method) -> TokenStream {
     };
     let call = group(call, last);
     let converted = quote!(#convert #call);
-    let body = if method.asyncness {
+    let body = if shape.asyncness {
         quote_spanned!(span=> async move { #converted })
     } else {
         let run_blocking = driver.path(span, &["__private", "run_blocking"]);
@@ -255,13 +252,6 @@ impl Driver<'_> {
         let krate = respan(self.krate.clone(), span);
         let segments = segments.iter().map(|segment| Ident::new(segment, span));
         quote_spanned!(span=> #krate #(:: #segments)*)
-    }
-
-    /// Whether the author wrote `method`.
-    fn wrote(&self, method: &str) -> bool {
-        self.written
-            .iter()
-            .any(|written| written.spec.name == method)
     }
 }
 

@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Expr, Ident, ImplItem, ItemImpl, Lit, LitStr};
 
 use crate::parse::Arg;
-use crate::signature::{self, Returns};
+use crate::signature::{self, Shape};
 use crate::suggest::closest;
 use crate::table::{Key, Subsystem};
 use crate::tokens::first_and_last;
@@ -83,14 +83,17 @@ pub(crate) struct Written {
 pub(crate) struct Method {
     /// Its name, `#[cfg]`s and row in the table.
     pub(crate) written: Written,
-    /// `async fn` or plain `fn`.
-    pub(crate) asyncness: bool,
-    /// Where the request's type is written, if the method has a request.
-    pub(crate) request: Option<Span>,
-    /// Where the `Context`'s type is written, if the method takes one.
-    pub(crate) context: Option<Span>,
-    /// What it returns.
-    pub(crate) returns: Returns,
+    /// Its signature, as the generated code needs it.
+    pub(crate) shape: Shape,
+}
+
+impl Driver<'_> {
+    /// Whether the author wrote `method` (under `#[cfg]` or not).
+    pub(crate) fn wrote(&self, method: &str) -> bool {
+        self.written
+            .iter()
+            .any(|written| written.spec.name == method)
+    }
 }
 
 /// Lowers the attribute's arguments and the impl block.
@@ -131,13 +134,7 @@ pub(crate) fn driver<'a>(
         };
         driver.written.push(written.clone());
         if let Some(shape) = signature::lower(sub, spec, &function.sig, errors) {
-            driver.methods.push(Method {
-                written,
-                asyncness: shape.asyncness,
-                request: shape.request,
-                context: shape.context,
-                returns: shape.returns,
-            });
+            driver.methods.push(Method { written, shape });
         }
     }
     driver
@@ -181,8 +178,8 @@ fn lower_args(driver: &mut Driver<'_>, args: &[Arg], errors: &mut Errors) {
                     ),
                 ),
             },
-            Some(spec) => match spec.values.iter().find(|(text_, _)| *text_ == text.value()) {
-                Some((_, value)) => driver.keys.push(KeyValue {
+            Some(spec) => match spec.value(&text.value()) {
+                Some(value) => driver.keys.push(KeyValue {
                     key: spec,
                     value,
                     span: key.span(),

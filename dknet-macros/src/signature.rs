@@ -42,7 +42,6 @@ pub(crate) fn lower(
     errors: &mut Errors,
 ) -> Option<Shape> {
     let mut check = Check {
-        attr: sub.attribute,
         sub,
         method,
         errors,
@@ -63,7 +62,6 @@ pub(crate) fn lower(
 
 /// One method being checked: every mistake is recorded, and any makes it unusable.
 struct Check<'a> {
-    attr: &'static str,
     sub: &'a Subsystem,
     method: &'a Method,
     errors: &'a mut Errors,
@@ -83,7 +81,7 @@ impl Check<'_> {
 
     /// No `const`, `unsafe`, `extern`, generics or `where` clause.
     fn qualifiers(&mut self, sig: &Signature) {
-        let (attr, name) = (self.attr, self.method.name);
+        let (attr, name) = (self.sub.attribute, self.method.name);
         if let Some(token) = &sig.constness {
             self.fail_at(token.span, format!("`#[{attr}]` methods cannot be `const`"));
         }
@@ -122,7 +120,9 @@ impl Check<'_> {
 
     /// The first parameter must be `&self`; returns the parameters after it.
     fn receiver<'s>(&mut self, sig: &'s Signature) -> Vec<&'s PatType> {
-        let (attr, name) = (self.attr, self.method.name);
+        let (attr, name) = (self.sub.attribute, self.method.name);
+        let missing =
+            || format!("`#[{attr}]` method `{name}` must take `&self` as its first parameter");
         let mut inputs = sig.inputs.iter().peekable();
         match inputs.peek() {
             Some(FnArg::Receiver(receiver)) => {
@@ -145,14 +145,8 @@ impl Check<'_> {
                     self.fail_over(receiver, message);
                 }
             }
-            Some(FnArg::Typed(first)) => self.fail_over(
-                first,
-                format!("`#[{attr}]` method `{name}` must take `&self` as its first parameter"),
-            ),
-            None => self.fail_at(
-                sig.paren_token.span.open(),
-                format!("`#[{attr}]` method `{name}` must take `&self` as its first parameter"),
-            ),
+            Some(FnArg::Typed(first)) => self.fail_over(first, missing()),
+            None => self.fail_at(sig.paren_token.span.open(), missing()),
         }
         inputs
             .filter_map(|input| match input {
@@ -165,7 +159,7 @@ impl Check<'_> {
     /// The request (if the method has one), then at most a `Context`.
     /// Returns where the request's and the context's types are written.
     fn parameters(&mut self, sig: &Signature, params: &[&PatType]) -> (Option<Span>, Option<Span>) {
-        let (attr, name) = (self.attr, self.method.name);
+        let (attr, name) = (self.sub.attribute, self.method.name);
         let is_context = |param: &&PatType| last_segment(&param.ty).as_deref() == Some("Context");
         let mut rest = params;
         let mut request_at = None;
@@ -252,7 +246,7 @@ impl Check<'_> {
         };
         let message = format!(
             "`#[{}]` method `{}` takes a `{expected}`, not `{}`{hint}",
-            self.attr,
+            self.sub.attribute,
             self.method.name,
             tidy(&param.ty)
         );
@@ -270,7 +264,7 @@ impl Check<'_> {
             let message = format!(
                 "`#[{}]` method parameters must be plain names\n\
                  help: name the parameter (`request: {}`) and take it apart in the body",
-                self.attr,
+                self.sub.attribute,
                 tidy(&param.ty)
             );
             self.fail_over(&param.pat, message);
@@ -288,10 +282,8 @@ impl Check<'_> {
         let wrong = match (method.response, found_name.as_deref()) {
             (Some(_), _) if unit => true,
             (expected, Some(found)) => {
-                let known = sub
-                    .methods
-                    .iter()
-                    .any(|m| m.response == Some(found) || m.request == Some(found));
+                let known =
+                    sub.method_answering(found).is_some() || sub.method_taking(found).is_some();
                 known && expected != Some(found)
             }
             _ => false,

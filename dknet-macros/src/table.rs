@@ -152,6 +152,16 @@ impl Subsystem {
     }
 }
 
+impl Key {
+    /// The runtime value the string `text` stands for, if it is accepted.
+    pub(crate) fn value(&self, text: &str) -> Option<&'static str> {
+        self.values
+            .iter()
+            .find(|(accepted, _)| *accepted == text)
+            .map(|(_, value)| *value)
+    }
+}
+
 impl Method {
     /// The response type as an author writes it: `JoinResponse` or `()`.
     pub(crate) fn response_text(&self) -> &'static str {

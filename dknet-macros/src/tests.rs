@@ -172,8 +172,19 @@ fn renamed_crate_leaves_no_dknet_path() {
         }
     };
     let expanded = expand(quote!(crate = "renamed"), item.clone()).to_string();
+    assert!(
+        expanded.contains("renamed :: network :: NetworkDriver"),
+        "{expanded}"
+    );
     assert!(!expanded.contains(":: dknet"), "{expanded}");
     assert!(!expanded.contains("dknet ::"), "{expanded}");
+    // With errors too: the fallback impl names the renamed crate.
     let expanded = expand(quote!(crate = "renamed", scope = "global"), item).to_string();
-    assert!(expanded.contains("compile_error"), "errors too");
+    assert!(expanded.contains("compile_error"), "{expanded}");
+    assert!(
+        expanded.contains("renamed :: network :: NetworkDriver"),
+        "{expanded}"
+    );
+    assert!(!expanded.contains(":: dknet"), "{expanded}");
+    assert!(!expanded.contains("dknet ::"), "{expanded}");
 }

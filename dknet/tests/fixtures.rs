@@ -315,10 +315,13 @@ async fn replaying_against_an_empty_driver_gets_what_dockerd_needs() {
         // Replaying everything: the IPAM requests find no IPAM driver.
         let replayed = plugin.client.replay(&fixture, Replay::All).await.unwrap();
         assert_eq!(replayed.len(), fixture.len());
-        for call in replayed
+        let ipam: Vec<_> = replayed
             .iter()
             .filter(|c| c.path.starts_with("/IpamDriver."))
-        {
+            .collect();
+        assert_eq!(ipam.len(), fixture.len() - network, "{file}");
+        assert!(!ipam.is_empty(), "{file} has IPAM requests");
+        for call in ipam {
             assert_eq!(call.response.status, 404, "{}", call.path);
         }
     }

@@ -4,17 +4,17 @@
 //! plain `fn` runs off the async threads, and recorded dockerd traffic gets
 //! the answers the recording plugin gave.
 
+mod common;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
+use common::{Running, Transport};
 use dknet::network::*;
-use dknet::testing::{load_fixture, CallError, Client, Replay};
+use dknet::testing::{load_fixture, CallError, Replay};
 use dknet::{Context, Plugin};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 /// What a driver was called with, in order: `method network endpoint`.
 #[derive(Default)]
@@ -95,51 +95,9 @@ impl Bridge {
     }
 }
 
-/// A plugin on a unix socket in a fresh folder, until dropped.
-struct Served {
-    client: Client,
-    socket: PathBuf,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<Result<(), dknet::Error>>>,
-}
-
-impl Served {
-    async fn new<D: NetworkDriver>(driver: Arc<D>) -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("dknet-macro-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let bound = Plugin::new()
-            .network_driver_shared(driver)
-            .plugin_dir(&dir)
-            .shutdown_signal(async move {
-                let _ = stopped.await;
-            })
-            .bind_unix("macro")
-            .await
-            .unwrap();
-        let client = Client::for_addr(bound.local_addr());
-        let socket = dir.join("macro.sock");
-        let task = tokio::spawn(bound.run());
-        Self {
-            client,
-            socket,
-            stop: Some(stop),
-            task: Some(task),
-        }
-    }
-
-    /// A client with its own connection.
-    fn client(&self) -> Client {
-        Client::unix(&self.socket)
-    }
-
-    async fn stop(mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        self.task.take().unwrap().await.unwrap().unwrap();
-        let _ = std::fs::remove_dir_all(self.socket.parent().unwrap());
-    }
+/// Serves `driver` on a unix socket in a fresh folder.
+async fn serve<D: NetworkDriver>(driver: Arc<D>) -> Running {
+    common::serve(Plugin::new().network_driver_shared(driver), Transport::Unix).await
 }
 
 fn status(error: &CallError) -> u16 {
@@ -151,7 +109,7 @@ fn status(error: &CallError) -> u16 {
 #[tokio::test]
 async fn written_methods_get_the_request_and_omitted_ones_answer_defaults() {
     let driver = Arc::new(Bridge::default());
-    let served = Served::new(driver.clone()).await;
+    let served = serve(driver.clone()).await;
     let client = &served.client;
 
     assert_eq!(
@@ -214,12 +172,12 @@ async fn written_methods_get_the_request_and_omitted_ones_answer_defaults() {
         .unwrap_err();
     assert_eq!(status(&error), 404);
     assert!(driver.calls.take().is_empty());
-    served.stop().await;
+    served.stop().await.unwrap();
 }
 
 #[tokio::test]
 async fn a_driver_error_answers_500_with_its_display_text() {
-    let served = Served::new(Arc::new(Bridge::default())).await;
+    let served = serve(Arc::new(Bridge::default())).await;
     let body = br#"{"NetworkID":"refused","Options":{},"IPv4Data":[],"IPv6Data":[]}"#;
     let answer = served
         .client
@@ -239,12 +197,12 @@ async fn a_driver_error_answers_500_with_its_display_text() {
         .unwrap_err();
     assert_eq!(status(&error), 500);
     assert_eq!(error.message(), Some("device or resource busy"));
-    served.stop().await;
+    served.stop().await.unwrap();
 }
 
 #[tokio::test]
 async fn a_panic_answers_500_and_the_plugin_keeps_serving() {
-    let served = Served::new(Arc::new(Bridge::default())).await;
+    let served = serve(Arc::new(Bridge::default())).await;
     let client = &served.client;
     // In an `async fn`, then in a plain `fn` (on the blocking pool).
     let error = client
@@ -263,7 +221,7 @@ async fn a_panic_answers_500_and_the_plugin_keeps_serving() {
         .create_network(&CreateNetworkRequest::new("n2"))
         .await
         .unwrap();
-    served.stop().await;
+    served.stop().await.unwrap();
 }
 
 /// `leave` (a plain `fn`) blocks its thread until `join` (an `async fn`)
@@ -297,7 +255,7 @@ async fn a_plain_fn_does_not_block_other_requests() {
         joined: Mutex::new(joined),
         leave_may_finish: Mutex::new(leave_may_finish),
     };
-    let served = Served::new(Arc::new(driver)).await;
+    let served = serve(Arc::new(driver)).await;
     let (first, second) = (served.client(), served.client());
     let (leave, join) = (LeaveRequest::new("n1", "e1"), JoinRequest::new("n1", "e1"));
     let both = async {
@@ -310,7 +268,7 @@ async fn a_plain_fn_does_not_block_other_requests() {
     let (left, joined) = both.await;
     left.unwrap();
     joined.unwrap();
-    served.stop().await;
+    served.stop().await.unwrap();
 }
 
 /// Answers network calls as the plugin that recorded the fixtures did.
@@ -367,7 +325,7 @@ async fn recorded_dockerd_traffic_gets_the_recorded_answers() {
     for name in ["dockerd-20.10.24.jsonl", "dockerd-28.5.2.jsonl"] {
         let entries = load_fixture(fixtures().join(name)).unwrap();
         let driver = Arc::new(Replica::default());
-        let served = Served::new(driver.clone()).await;
+        let served = serve(driver.clone()).await;
         let replayed = served
             .client
             .replay(&entries, Replay::Implemented)
@@ -404,6 +362,6 @@ async fn recorded_dockerd_traffic_gets_the_recorded_answers() {
         }
         assert!(expected_calls.len() >= 8, "{name}: {expected_calls:?}");
         assert_eq!(driver.calls.take(), expected_calls, "{name}");
-        served.stop().await;
+        served.stop().await.unwrap();
     }
 }

@@ -119,17 +119,25 @@ async fn after_the_grace_period_requests_are_cancelled() {
 
 #[tokio::test]
 async fn idle_connections_do_not_hold_up_shutdown() {
-    let plugin = serve(Plugin::new().network_driver(Empty), Transport::Unix).await;
+    let plugin = Plugin::new()
+        .network_driver(Empty)
+        .grace_period(Duration::from_secs(600));
+    let plugin = serve(plugin, Transport::Unix).await;
     let idle = plugin.client();
     idle.activate().await.unwrap();
-    // Default grace period (10 s) is not waited for: the idle keep-alive
-    // connection closes at once. (No deadline asserted; this just returns.)
-    plugin.stop().await.unwrap();
+    // The grace period is not waited for: the idle keep-alive connection
+    // closes at once (the deadline is generous, far below the grace period).
+    let stopped = tokio::time::timeout(Duration::from_secs(60), plugin.stop()).await;
+    stopped
+        .expect("shutdown waited for an idle connection")
+        .unwrap();
     assert!(idle.activate().await.is_err());
 }
 
-/// Not a test on its own: the body of the child process below.
+/// Not a test on its own: the body of the child process below, which runs
+/// it with `--ignored`.
 #[test]
+#[ignore = "the child process of sigterm_stops_a_plugin_process_cleanly"]
 fn child_plugin_process() {
     let Some(socket) = std::env::var_os("DKNET_CHILD_SOCKET") else {
         return;
@@ -156,6 +164,7 @@ async fn sigterm_stops_a_plugin_process_cleanly() {
         .args([
             "--exact",
             "child_plugin_process",
+            "--ignored",
             "--nocapture",
             "--test-threads=1",
         ])

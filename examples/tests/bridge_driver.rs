@@ -15,7 +15,7 @@ use dknet::network::{
 };
 use dknet::testing::Client;
 use dknet::Plugin;
-use dknet_examples::bridge::netlink::{InfoKind, Netlink};
+use dknet_examples::bridge::netlink::{InfoKind, Link, Netlink};
 use dknet_examples::bridge::BridgeDriver;
 use ipnet::IpNet;
 use support::{count_rule, in_netns, iptables_rules};
@@ -52,6 +52,25 @@ impl Harness {
             client,
             netlink,
         }
+    }
+
+    /// [`Harness::new`] with the network `NETWORK` created with the `-o` `options`.
+    async fn with_network(options: &[(&str, &str)]) -> Self {
+        let h = Self::new().await;
+        h.client
+            .create_network(&create_network(NETWORK, options))
+            .await
+            .expect("creating the network");
+        h
+    }
+
+    /// The link called `name`, which must exist.
+    async fn link(&self, name: &str) -> Link {
+        self.netlink
+            .link(name)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{name} exists"))
     }
 
     /// The persisted state as JSON.
@@ -108,18 +127,9 @@ fn create_endpoint(endpoint: &str, mac: Option<MacAddress>) -> CreateEndpointReq
 #[ignore = "needs root and iptables: run by scripts/docker-tests"]
 fn a_network_and_an_endpoint_live_and_die_in_the_kernel_and_the_state() {
     in_netns(|| async {
-        let h = Harness::new().await;
-        h.client
-            .create_network(&create_network(NETWORK, &[("mtu", "1400")]))
-            .await
-            .unwrap();
+        let h = Harness::with_network(&[("mtu", "1400")]).await;
 
-        let bridge = h
-            .netlink
-            .link(BRIDGE)
-            .await
-            .unwrap()
-            .expect("the bridge exists");
+        let bridge = h.link(BRIDGE).await;
         assert_eq!(
             (bridge.kind, bridge.mtu, bridge.up),
             (Some(InfoKind::Bridge), 1400, true)
@@ -152,20 +162,12 @@ fn a_network_and_an_endpoint_live_and_die_in_the_kernel_and_the_state() {
             h.netlink.link_mac(CONTAINER_VETH).await.unwrap(),
             mac.octets()
         );
-        let host = h
-            .netlink
-            .link(HOST_VETH)
-            .await
-            .unwrap()
-            .expect("the host veth exists");
+        let host = h.link(HOST_VETH).await;
         assert_eq!(
             (host.controller, host.up, host.mtu),
             (Some(bridge.index), true, 1400)
         );
-        assert_eq!(
-            h.netlink.link(CONTAINER_VETH).await.unwrap().unwrap().mtu,
-            1400
-        );
+        assert_eq!(h.link(CONTAINER_VETH).await.mtu, 1400);
         let endpoint = &h.state()["endpoints"][ENDPOINT];
         assert_eq!(endpoint["host_veth"], HOST_VETH);
         assert_eq!(endpoint["container_veth"], CONTAINER_VETH);
@@ -229,11 +231,7 @@ fn a_network_and_an_endpoint_live_and_die_in_the_kernel_and_the_state() {
 #[ignore = "needs root and iptables: run by scripts/docker-tests"]
 fn a_mac_chosen_by_dockerd_is_used_and_not_echoed() {
     in_netns(|| async {
-        let h = Harness::new().await;
-        h.client
-            .create_network(&create_network(NETWORK, &[]))
-            .await
-            .unwrap();
+        let h = Harness::with_network(&[]).await;
         let mac: MacAddress = "02:42:0a:58:00:c8".parse().unwrap();
         let answer = h
             .client
@@ -282,11 +280,7 @@ fn bad_or_unknown_options_fail_naming_the_key_and_leave_nothing_behind() {
 #[ignore = "needs root and iptables: run by scripts/docker-tests"]
 fn the_bridge_name_can_be_chosen_once_and_never_taken_from_someone_else() {
     in_netns(|| async {
-        let h = Harness::new().await;
-        h.client
-            .create_network(&create_network(NETWORK, &[("bridge_name", "br-lab")]))
-            .await
-            .unwrap();
+        let h = Harness::with_network(&[("bridge_name", "br-lab")]).await;
         assert!(h.netlink.link_exists("br-lab").await.unwrap());
 
         let other = "0e7a0b6a3ad3d0dc55c6d0f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5";
@@ -421,11 +415,7 @@ fn calls_for_unknown_networks_or_endpoints_say_so() {
 #[ignore = "needs root and iptables: run by scripts/docker-tests"]
 fn concurrent_endpoints_are_all_recorded() {
     in_netns(|| async {
-        let h = Harness::new().await;
-        h.client
-            .create_network(&create_network(NETWORK, &[]))
-            .await
-            .unwrap();
+        let h = Harness::with_network(&[]).await;
         // One client's calls take turns on its connection, so each call gets a client of
         // its own: the requests then reach the driver concurrently, as dockerd's do.
         let ids: Vec<String> = (0..8).map(|i| format!("{i:x}{}", &ENDPOINT[1..])).collect();
@@ -446,11 +436,7 @@ fn concurrent_endpoints_are_all_recorded() {
 #[ignore = "needs root and iptables: run by scripts/docker-tests"]
 fn after_a_restart_the_driver_rebuilds_what_is_gone_and_serves_known_endpoints() {
     in_netns(|| async {
-        let h = Harness::new().await;
-        h.client
-            .create_network(&create_network(NETWORK, &[("mtu", "1400")]))
-            .await
-            .unwrap();
+        let h = Harness::with_network(&[("mtu", "1400")]).await;
         let answer = h
             .client
             .create_endpoint(&create_endpoint(ENDPOINT, None))
@@ -462,12 +448,7 @@ fn after_a_restart_the_driver_rebuilds_what_is_gone_and_serves_known_endpoints()
         h.netlink.delete_link(HOST_VETH).await.unwrap();
 
         let client = client_of(&start(h.dir.path()).await);
-        let bridge = h
-            .netlink
-            .link(BRIDGE)
-            .await
-            .unwrap()
-            .expect("the bridge is back");
+        let bridge = h.link(BRIDGE).await;
         assert_eq!(bridge.mtu, 1400);
         assert!(h
             .netlink
@@ -475,12 +456,7 @@ fn after_a_restart_the_driver_rebuilds_what_is_gone_and_serves_known_endpoints()
             .await
             .unwrap()
             .contains(&net("10.77.0.1/24")));
-        let host = h
-            .netlink
-            .link(HOST_VETH)
-            .await
-            .unwrap()
-            .expect("the veth is back");
+        let host = h.link(HOST_VETH).await;
         assert_eq!(host.controller, Some(bridge.index));
         assert_eq!(
             h.netlink.link_mac(CONTAINER_VETH).await.unwrap(),

@@ -23,6 +23,17 @@ fn connect() -> Netlink {
     Netlink::connect().expect("opening a netlink socket")
 }
 
+/// A veth pair `host`/`peer` on `bridge`, with the kernel's default MTU and a random MAC.
+fn pair<'a>(host: &'a str, peer: &'a str, bridge: &'a str) -> VethPair<'a> {
+    VethPair {
+        host,
+        peer,
+        bridge,
+        mtu: None,
+        peer_mac: None,
+    }
+}
+
 /// `ip -o addr show dev NAME`, to see the flags the kernel gave the addresses.
 fn ip_addr_show(name: &str) -> String {
     let output = Command::new("ip")
@@ -134,14 +145,12 @@ fn a_veth_pair_is_attached_to_the_bridge_with_its_mtu_and_mac() {
         let nl = connect();
         let bridge = nl.ensure_bridge("br-test", Some(1400)).await.unwrap();
         let mac = [0x02, 0x42, 0x0a, 0x58, 0x00, 0xc8];
-        let pair = VethPair {
-            host: "vh-1",
-            peer: "vc-1",
-            bridge: "br-test",
+        let configured = VethPair {
             mtu: Some(1400),
             peer_mac: Some(mac),
+            ..pair("vh-1", "vc-1", "br-test")
         };
-        nl.create_veth(&pair).await.unwrap();
+        nl.create_veth(&configured).await.unwrap();
 
         let host = nl.link("vh-1").await.unwrap().expect("the host end exists");
         assert_eq!(host.kind, Some(InfoKind::Veth));
@@ -162,14 +171,9 @@ fn a_veth_pair_is_attached_to_the_bridge_with_its_mtu_and_mac() {
         assert_eq!(nl.link_mac("vc-1").await.unwrap(), mac);
 
         // Without a MAC the kernel picks a random, locally administered unicast one.
-        let pair = VethPair {
-            host: "vh-2",
-            peer: "vc-2",
-            bridge: "br-test",
-            mtu: None,
-            peer_mac: None,
-        };
-        nl.create_veth(&pair).await.unwrap();
+        nl.create_veth(&pair("vh-2", "vc-2", "br-test"))
+            .await
+            .unwrap();
         let random = nl.link_mac("vc-2").await.unwrap();
         assert_eq!(random[0] & 0b11, 0b10, "{random:02x?}");
     });
@@ -180,14 +184,10 @@ fn a_veth_pair_is_attached_to_the_bridge_with_its_mtu_and_mac() {
 fn a_veth_pair_needs_its_bridge() {
     in_netns(|| async {
         let nl = connect();
-        let pair = VethPair {
-            host: "vh-1",
-            peer: "vc-1",
-            bridge: "br-none",
-            mtu: None,
-            peer_mac: None,
-        };
-        let error = nl.create_veth(&pair).await.unwrap_err();
+        let error = nl
+            .create_veth(&pair("vh-1", "vc-1", "br-none"))
+            .await
+            .unwrap_err();
         assert!(error.to_string().contains("br-none"), "{error}");
         assert!(!nl.link_exists("vh-1").await.unwrap());
     });
@@ -199,14 +199,9 @@ fn deleting_a_link_removes_it_and_repeating_it_succeeds() {
     in_netns(|| async {
         let nl = connect();
         nl.ensure_bridge("br-test", None).await.unwrap();
-        let pair = VethPair {
-            host: "vh-1",
-            peer: "vc-1",
-            bridge: "br-test",
-            mtu: None,
-            peer_mac: None,
-        };
-        nl.create_veth(&pair).await.unwrap();
+        nl.create_veth(&pair("vh-1", "vc-1", "br-test"))
+            .await
+            .unwrap();
         assert!(nl.link_exists("vh-1").await.unwrap());
 
         nl.delete_link("vh-1").await.unwrap();

@@ -202,7 +202,7 @@ impl Plugin {
     /// Listens on a unix socket (as [`Plugin::serve_unix`]) without serving
     /// yet: do slow start-up work, then [`BoundPlugin::run`]. Connections
     /// wait in the backlog meanwhile, and dockerd sees the socket.
-    pub async fn bind_unix(self, name_or_path: impl AsRef<Path>) -> Result<BoundPlugin, Error> {
+    pub async fn bind_unix(mut self, name_or_path: impl AsRef<Path>) -> Result<BoundPlugin, Error> {
         let path = transport::unix::socket_path(name_or_path.as_ref(), &self.plugin_dir)?;
         let shutdown = self.take_shutdown()?;
         let (listener, file) =
@@ -213,17 +213,17 @@ impl Plugin {
     /// Listens on TCP and writes the spec file (as [`Plugin::serve_tcp`])
     /// without serving yet.
     pub async fn bind_tcp(
-        self,
+        mut self,
         name: &str,
         address: impl ToSocketAddrs,
     ) -> Result<BoundPlugin, Error> {
         let shutdown = self.take_shutdown()?;
-        let (listener, _, spec) = transport::tcp::bind(name, address, &self.spec_dir).await?;
+        let (listener, spec) = transport::tcp::bind(name, address, &self.spec_dir).await?;
         Ok(self.bound(Listener::Tcp(listener), Some(spec), shutdown))
     }
 
     /// Prepares to serve on a listener you created.
-    pub fn bind_listener(self, listener: impl Into<Listener>) -> Result<BoundPlugin, Error> {
+    pub fn bind_listener(mut self, listener: impl Into<Listener>) -> Result<BoundPlugin, Error> {
         let shutdown = self.take_shutdown()?;
         Ok(self.bound(listener.into(), None, shutdown))
     }
@@ -234,24 +234,21 @@ impl Plugin {
         self.bind_listener(listener)
     }
 
-    fn take_shutdown(&self) -> Result<Option<ShutdownSignal>, Error> {
-        match self.shutdown {
-            Some(_) => Ok(None),
-            None => shutdown::os_signals().map(Some),
+    /// The caller's shutdown signal, or SIGINT/SIGTERM (handlers installed
+    /// now, before binding, so that a failure leaves nothing behind).
+    fn take_shutdown(&mut self) -> Result<ShutdownSignal, Error> {
+        match self.shutdown.take() {
+            Some(signal) => Ok(signal),
+            None => shutdown::os_signals(),
         }
     }
 
     fn bound(
-        mut self,
+        self,
         listener: Listener,
         file: Option<OwnedFile>,
-        os_signals: Option<ShutdownSignal>,
+        shutdown: ShutdownSignal,
     ) -> BoundPlugin {
-        let shutdown = self
-            .shutdown
-            .take()
-            .or(os_signals)
-            .expect("a shutdown signal was chosen");
         let grace_period = self.grace_period;
         BoundPlugin::new(self.into_server(), listener, file, shutdown, grace_period)
     }

@@ -69,8 +69,10 @@ async fn answer(server: &Server, id: u64, parts: &Parts, body: Incoming) -> Answ
         Err(answer) => return answer,
     };
 
+    // Cancels the request's Context if dropped armed: hyper drops this
+    // future when the client goes away before the answer.
     let cancellation = CancellationToken::new();
-    let mut guard = CancelOnDrop(Some(cancellation.clone()));
+    let guard = cancellation.clone().drop_guard();
     let context = Context::for_request(id, cancellation);
     // A hand-written driver may panic before its future exists.
     let routed = panic::catch_unwind(AssertUnwindSafe(|| target.route(method, body, context)));
@@ -135,24 +137,6 @@ async fn read_body(body: Incoming, limit: usize, method: &str) -> Result<Bytes, 
         Err(error) => {
             let message = format!("{method}: cannot read the request body: {error}");
             Err(Answer::failed(400, message))
-        }
-    }
-}
-
-/// Cancels the request's [`Context`] when dropped armed: hyper drops the
-/// request's future when the client goes away before the answer.
-struct CancelOnDrop(Option<CancellationToken>);
-
-impl CancelOnDrop {
-    fn disarm(&mut self) {
-        self.0 = None;
-    }
-}
-
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        if let Some(token) = self.0.take() {
-            token.cancel();
         }
     }
 }

@@ -143,18 +143,14 @@ impl Client {
         Resp: DeserializeOwned,
     {
         let method = &path[1..];
-        let body = match request {
-            Some(request) => {
-                let mut json = serde_json::to_vec(request).map_err(|error| CallError::Decode {
-                    method: method.to_owned(),
-                    body: String::new(),
-                    error,
-                })?;
-                json.push(b'\n');
-                Some(json)
-            }
-            None => None,
-        };
+        let body = request
+            .map(go_json)
+            .transpose()
+            .map_err(|error| CallError::Decode {
+                method: method.to_owned(),
+                body: String::new(),
+                error,
+            })?;
         let response = self.call(path, body.as_deref()).await?;
         if response.status != 200 {
             return Err(CallError::from_status(method, &response));
@@ -180,6 +176,13 @@ impl Client {
         self.typed::<(), _>("/NetworkDriver.GetCapabilities", None)
             .await
     }
+}
+
+/// `value` as Go's `json.Encoder` writes it: compact, then a newline.
+pub(super) fn go_json<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
+    let mut json = serde_json::to_vec(value)?;
+    json.push(b'\n');
+    Ok(json)
 }
 
 /// Typed methods, one per `NetworkDriver` call with a request body.

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use super::client::go_json;
 use super::{CallError, Client, RawResponse};
 use crate::JsonValue;
 
@@ -42,9 +43,8 @@ impl FixtureEntry {
 
     /// The body dockerd sent: Go's JSON encoding ends with a newline.
     pub fn body(&self) -> Option<Vec<u8>> {
-        let mut body = serde_json::to_vec(self.request.as_ref()?).expect("JSON values encode");
-        body.push(b'\n');
-        Some(body)
+        let request = self.request.as_ref()?;
+        Some(go_json(request).expect("JSON values encode"))
     }
 }
 

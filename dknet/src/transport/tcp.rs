@@ -17,7 +17,7 @@ pub(crate) async fn bind(
     name: &str,
     address: impl ToSocketAddrs,
     spec_dir: &Path,
-) -> Result<(TcpListener, SocketAddr, OwnedFile), Error> {
+) -> Result<(TcpListener, OwnedFile), Error> {
     validate_name(name)?;
     let candidates: Vec<SocketAddr> = lookup_host(address)
         .await
@@ -41,7 +41,7 @@ pub(crate) async fn bind(
         .local_addr()
         .map_err(|error| Error::io("cannot read the bound TCP address", error))?;
     let spec = write_spec(spec_dir, name, &format!("tcp://{bound}"))?;
-    Ok((listener, bound, spec))
+    Ok((listener, spec))
 }
 
 /// Writes `<dir>/<name>.spec` atomically (a temporary file, then rename).

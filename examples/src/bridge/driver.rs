@@ -242,7 +242,7 @@ fn network_from(request: &CreateNetworkRequest) -> Result<NetworkState, Error> {
     let options: BridgeOptions = request.options.generic()?;
     let bridge = match options.bridge_name {
         Some(name) => {
-            names::validate_ifname(&name).map_err(Error::InvalidOption)?;
+            names::validate_ifname(&name).map_err(Error::InvalidBridgeName)?;
             name
         }
         None => names::bridge_name(&request.network_id),

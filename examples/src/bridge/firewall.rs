@@ -74,7 +74,7 @@ impl Family {
 pub struct Rule {
     /// Which command manages it.
     pub family: Family,
-    /// `filter` or `nat`.
+    /// `filter`, `nat` or `mangle`.
     pub table: &'static str,
     /// The built-in chain it goes into.
     pub chain: &'static str,
@@ -100,17 +100,17 @@ impl fmt::Display for Rule {
 pub fn rules(bridge: &str, internal: bool, subnets: &[IpNet]) -> Vec<Rule> {
     let mut rules = Vec::new();
     for family in [Family::V4, Family::V6] {
-        let forward_in = |table, args: &[&str]| Rule {
+        let rule = |table, chain, args: &[&str]| Rule {
             family,
             table,
-            chain: "FORWARD",
+            chain,
             args: args.iter().map(|s| s.to_string()).collect(),
         };
-        let forward = |args: &[&str]| forward_in("filter", args);
+        let forward = |args: &[&str]| rule("filter", "FORWARD", args);
         rules.push(forward(&["-i", bridge, "-o", bridge, "-j", "ACCEPT"]));
         if internal {
             // In `mangle`, ahead of every `filter` rule (see the module's documentation).
-            let isolate = |args: &[&str]| forward_in("mangle", args);
+            let isolate = |args: &[&str]| rule("mangle", "FORWARD", args);
             rules.push(isolate(&["-i", bridge, "!", "-o", bridge, "-j", "DROP"]));
             rules.push(isolate(&["!", "-i", bridge, "-o", bridge, "-j", "DROP"]));
             continue;
@@ -134,15 +134,8 @@ pub fn rules(bridge: &str, internal: bool, subnets: &[IpNet]) -> Vec<Rule> {
         };
         for subnet in subnets.iter().filter(own_family) {
             let source = subnet.trunc().to_string();
-            rules.push(Rule {
-                family,
-                table: "nat",
-                chain: "POSTROUTING",
-                args: ["-s", &source, "!", "-o", bridge, "-j", "MASQUERADE"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-            });
+            let masquerade = ["-s", &source, "!", "-o", bridge, "-j", "MASQUERADE"];
+            rules.push(rule("nat", "POSTROUTING", &masquerade));
         }
     }
     rules

@@ -21,9 +21,9 @@ pub enum Error {
     /// A `-o key=value` option could not be read (the message names the key).
     #[error(transparent)]
     Options(#[from] dknet::network::OptionsError),
-    /// A `-o` option has a value the driver cannot use.
+    /// `-o bridge_name=...` is not a valid interface name.
     #[error("invalid option `bridge_name`: {0}")]
-    InvalidOption(String),
+    InvalidBridgeName(String),
     /// Another network of this plugin already uses the bridge name.
     #[error("bridge {bridge} is already used by network {network}")]
     BridgeInUse {

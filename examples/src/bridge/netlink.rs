@@ -195,51 +195,44 @@ impl Netlink {
     /// The addresses on the link called `name`, each with its prefix length.
     pub async fn addresses(&self, name: &str) -> Result<Vec<IpNet>, Error> {
         let index = self.existing_link(name).await?.index;
-        let action = || format!("listing the addresses of {name}");
-        let messages: Vec<AddressMessage> = self
-            .handle
-            .address()
-            .get()
-            .set_link_index_filter(index)
-            .execute()
-            .try_collect()
-            .await
-            .map_err(|e| Error::netlink(action(), e))?;
-        Ok(messages.iter().filter_map(address_of).collect())
+        self.addresses_of(name, index).await
     }
 
     /// Adds `address` (with its prefix length, e.g. the gateway `10.0.0.1/24`) to the link
-    /// called `name`; an address already there is left alone. IPv6 addresses skip duplicate
-    /// address detection (`IFA_F_NODAD`) so the gateway answers at once rather than staying
-    /// "tentative", and IPv6 is switched on for the link first if the host disabled it.
+    /// called `name`; see [`Self::add_addresses`].
     pub async fn add_address(&self, name: &str, address: IpNet) -> Result<(), Error> {
-        if self.addresses(name).await?.contains(&address) {
-            return Ok(());
-        }
+        self.add_addresses(name, &[address]).await
+    }
+
+    /// Adds `addresses` (each with its prefix length) to the link called `name`, with one
+    /// lookup of the link and one listing of its addresses; an address already there is left
+    /// alone. IPv6 addresses skip duplicate address detection (`IFA_F_NODAD`) so the gateway
+    /// answers at once rather than staying "tentative", and IPv6 is switched on for the link
+    /// first if the host disabled it.
+    pub async fn add_addresses(&self, name: &str, addresses: &[IpNet]) -> Result<(), Error> {
         let index = self.existing_link(name).await?.index;
-        let mut request = self
-            .handle
-            .address()
-            .add(index, address.addr(), address.prefix_len());
-        if address.addr().is_ipv6() {
-            enable_ipv6(name)?;
-            let message = request.message_mut();
-            message.header.flags |= AddressHeaderFlags::Nodad;
-            message
-                .attributes
-                .push(AddressAttribute::Flags(AddressFlags::Nodad));
-        }
-        match request.execute().await {
-            Err(e) => {
+        let present = self.addresses_of(name, index).await?;
+        for &address in addresses.iter().filter(|a| !present.contains(a)) {
+            let mut request =
+                self.handle
+                    .address()
+                    .add(index, address.addr(), address.prefix_len());
+            if address.addr().is_ipv6() {
+                enable_ipv6(name)?;
+                let message = request.message_mut();
+                message.header.flags |= AddressHeaderFlags::Nodad;
+                message
+                    .attributes
+                    .push(AddressAttribute::Flags(AddressFlags::Nodad));
+            }
+            if let Err(e) = request.execute().await {
                 let e = Error::netlink(format!("adding {address} to {name}"), e);
-                if e.errno() == Some(libc::EEXIST) {
-                    Ok(())
-                } else {
-                    Err(e)
+                if e.errno() != Some(libc::EEXIST) {
+                    return Err(e);
                 }
             }
-            Ok(()) => Ok(()),
         }
+        Ok(())
     }
 
     /// Creates a veth pair, attaches its host end to the bridge and brings that end up. The
@@ -300,6 +293,20 @@ impl Netlink {
             }
             Ok(()) => Ok(()),
         }
+    }
+
+    /// The addresses on the link `name` whose index is `index`.
+    async fn addresses_of(&self, name: &str, index: u32) -> Result<Vec<IpNet>, Error> {
+        let messages: Vec<AddressMessage> = self
+            .handle
+            .address()
+            .get()
+            .set_link_index_filter(index)
+            .execute()
+            .try_collect()
+            .await
+            .map_err(|e| Error::netlink(format!("listing the addresses of {name}"), e))?;
+        Ok(messages.iter().filter_map(address_of).collect())
     }
 
     /// The link called `name`; its absence is an error.

@@ -47,9 +47,9 @@ pub async fn reconcile(netlink: &Netlink, state: &State) -> Vec<Error> {
 /// Creates or repairs a network's bridge, addresses and firewall rules.
 pub async fn restore_network(netlink: &Netlink, network: &NetworkState) -> Result<(), Error> {
     netlink.ensure_bridge(&network.bridge, network.mtu).await?;
-    for gateway in &network.gateways {
-        netlink.add_address(&network.bridge, *gateway).await?;
-    }
+    netlink
+        .add_addresses(&network.bridge, &network.gateways)
+        .await?;
     firewall::install(&network.firewall_rules()).await?;
     Ok(())
 }

@@ -47,14 +47,20 @@ impl fmt::Display for Output {
 /// clean-up code can use it while a test is already failing.
 pub(crate) fn run(program: &str, args: &[&str], timeout: Duration) -> Result<Output, String> {
     let command = shell_words(program, args);
-    let child = Command::new(program)
+    let child = spawn(program, args, &command)?;
+    wait_output(child, command, timeout)
+}
+
+/// Starts `program args...` (`command` is its command line, for the message) with no input
+/// and its output piped.
+fn spawn(program: &str, args: &[&str], command: &str) -> Result<Child, String> {
+    Command::new(program)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot run `{command}`: {e}"))?;
-    wait_output(child, command, timeout)
+        .map_err(|e| format!("cannot run `{command}`: {e}"))
 }
 
 /// Waits for `child` (started with piped output) for at most `timeout`, killing it then.
@@ -112,13 +118,8 @@ impl Background {
     /// Starts `docker ARGS` (`args` split at whitespace).
     pub(crate) fn docker(args: &str) -> Self {
         let command = format!("docker {args}");
-        let child = Command::new("docker")
-            .args(args.split_whitespace())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run `{command}`: {e}"));
+        let args: Vec<&str> = args.split_whitespace().collect();
+        let child = spawn("docker", &args, &command).unwrap_or_else(|e| panic!("{e}"));
         Self {
             child: Some(child),
             command,

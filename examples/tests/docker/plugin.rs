@@ -239,19 +239,13 @@ impl PluginProcess {
 impl Drop for PluginProcess {
     /// SIGTERM, then SIGKILL if it does not exit in time; never panics.
     fn drop(&mut self) {
-        let Some(mut child) = self.child.take() else {
+        if self.child.is_none() || self.signal_and_wait(libc::SIGTERM).is_ok() {
             return;
-        };
-        signal(child.id(), libc::SIGTERM);
-        let deadline = std::time::Instant::now() + START_STOP_TIMEOUT;
-        while std::time::Instant::now() < deadline {
-            if let Ok(Some(_)) = child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
         }
-        eprintln!("plugin {} ignored SIGTERM: killing it", self.name);
-        let _ = child.kill();
-        let _ = child.wait();
+        if let Some(mut child) = self.child.take() {
+            eprintln!("plugin {} ignored SIGTERM: killing it", self.name);
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }

@@ -3,11 +3,14 @@
 
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 
 use dknet::network::{
     CreateEndpointRequest, CreateEndpointResponse, CreateNetworkRequest, DeleteEndpointRequest,
     DeleteNetworkRequest, FreeNetworkRequest, JoinRequest, JoinResponse, LeaveRequest,
+    NetworkDriver,
 };
+use dknet::Context;
 
 #[derive(Debug)]
 enum MyError {
@@ -69,4 +72,46 @@ impl Aliases {
     }
 }
 
-fn main() {}
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let driver = Arc::new(Aliases);
+    driver
+        .clone()
+        .create_network(Default::default(), Context::new())
+        .await
+        .unwrap();
+    // Each `Err` answers with its error's `Display` text.
+    let error = driver
+        .clone()
+        .delete_network(Default::default(), Context::new())
+        .await
+        .unwrap_err();
+    assert_eq!(error.message(), "nope");
+    let error = driver
+        .clone()
+        .free_network(Default::default(), Context::new())
+        .await
+        .unwrap_err();
+    assert_eq!(error.message(), "static text");
+    let error = driver
+        .clone()
+        .create_endpoint(Default::default(), Context::new())
+        .await
+        .unwrap_err();
+    assert_eq!(error.message(), "busy");
+    driver
+        .clone()
+        .delete_endpoint(Default::default(), Context::new())
+        .await
+        .unwrap();
+    let join = driver
+        .clone()
+        .join(Default::default(), Context::new())
+        .await
+        .unwrap();
+    assert_eq!(join, JoinResponse::default());
+    driver
+        .leave(Default::default(), Context::new())
+        .await
+        .unwrap();
+}
