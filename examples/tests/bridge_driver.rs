@@ -258,6 +258,14 @@ fn bad_or_unknown_options_fail_naming_the_key_and_leave_nothing_behind() {
             (&[("mtu", "abc")][..], "`mtu`"),
             (&[("colour", "red")][..], "`colour`"),
             (&[("bridge_name", "a-name-far-too-long")][..], "bridge_name"),
+            // iptables would read these as wildcards (`-i +` is every interface), the
+            // kernel `%d` as a template for br0, br1, ...
+            (&[("bridge_name", "+")][..], "`bridge_name`"),
+            (&[("bridge_name", "eth+")][..], "`bridge_name`"),
+            (&[("bridge_name", "br%d")][..], "`bridge_name`"),
+            (&[("mtu", "0")][..], "`mtu`: 0 is out of range"),
+            (&[("mtu", "67")][..], "`mtu`: 67 is out of range"),
+            (&[("mtu", "65536")][..], "the MTU must be 1280 to 65535"),
         ] {
             let error = h
                 .client
@@ -268,7 +276,13 @@ fn bad_or_unknown_options_fail_naming_the_key_and_leave_nothing_behind() {
             let message = error.message().unwrap_or_default();
             assert!(message.contains(expected), "{options:?}: {message}");
         }
-        assert!(!h.netlink.link_exists(BRIDGE).await.unwrap());
+        for link in [BRIDGE, "br0", "br1"] {
+            assert!(!h.netlink.link_exists(link).await.unwrap(), "{link}");
+        }
+        for (command, table) in [("iptables", "filter"), ("iptables", "nat")] {
+            let rules = iptables_rules(command, table);
+            assert!(rules.iter().all(|r| !r.contains('+')), "{rules:?}");
+        }
         assert!(
             !h.dir.path().join("state.json").exists(),
             "nothing was recorded"

@@ -80,6 +80,7 @@ impl BridgeDriver {
         &self,
         request: CreateEndpointRequest,
     ) -> Result<CreateEndpointResponse, Error> {
+        names::check_id("endpoint", &request.endpoint_id).map_err(Error::InvalidId)?;
         let requested_mac = request.interface.mac_address;
         let state = self.store.snapshot().await;
         if let Some(endpoint) = state.endpoints.get(&request.endpoint_id) {
@@ -140,11 +141,13 @@ impl BridgeDriver {
     async fn delete_endpoint(&self, request: DeleteEndpointRequest) -> Result<(), Error> {
         let state = self.store.snapshot().await;
         // Names follow from the id, so even an endpoint whose creation failed half-way (and
-        // was never recorded) is cleaned up.
-        let host = state.endpoints.get(&request.endpoint_id).map_or_else(
-            || names::host_veth_name(&request.endpoint_id),
-            |e| e.host_veth.clone(),
-        );
+        // was never recorded) is cleaned up. No name follows from an invalid id, and no
+        // endpoint can have one: there is nothing to delete.
+        let host = match state.endpoints.get(&request.endpoint_id) {
+            Some(endpoint) => endpoint.host_veth.clone(),
+            None if names::check_id("endpoint", &request.endpoint_id).is_err() => return Ok(()),
+            None => names::host_veth_name(&request.endpoint_id),
+        };
         self.netlink.delete_link(&host).await?;
         self.store
             .update(|state| state.endpoints.remove(&request.endpoint_id))
@@ -239,14 +242,13 @@ impl BridgeDriver {
 
 /// What to record for a `CreateNetwork` request: options parsed and checked.
 fn network_from(request: &CreateNetworkRequest) -> Result<NetworkState, Error> {
+    names::check_id("network", &request.network_id).map_err(Error::InvalidId)?;
     let options: BridgeOptions = request.options.generic()?;
-    let bridge = match options.bridge_name {
-        Some(name) => {
-            names::validate_ifname(&name).map_err(Error::InvalidBridgeName)?;
-            name
-        }
-        None => names::bridge_name(&request.network_id),
-    };
+    let ipv6 = request.options.enable_ipv6() == Some(true) || !request.ipv6_data.is_empty();
+    options.check(ipv6)?;
+    let bridge = options
+        .bridge_name
+        .unwrap_or_else(|| names::bridge_name(&request.network_id));
     let pools = request.ipv4_data.iter().chain(&request.ipv6_data);
     Ok(NetworkState {
         id: request.network_id.clone(),
@@ -339,6 +341,22 @@ mod tests {
         assert_eq!(network.bridge, "br-lab");
         let error = network_from(&request(&[("bridge_name", "a-name-far-too-long")])).unwrap_err();
         assert!(error.to_string().contains("bridge_name"), "{error}");
+    }
+
+    #[test]
+    fn ids_and_option_values_are_checked_before_anything_is_made() {
+        let mut odd = request(&[]);
+        odd.network_id = "../x y".into();
+        let error = network_from(&odd).unwrap_err();
+        assert!(
+            error.to_string().starts_with("invalid network id"),
+            "{error}"
+        );
+        // The request has an IPv6 pool: 1280 is the least MTU.
+        let error = network_from(&request(&[("mtu", "1000")])).unwrap_err();
+        assert!(error.to_string().contains("1280 to 65535"), "{error}");
+        let error = network_from(&request(&[("bridge_name", "eth+")])).unwrap_err();
+        assert!(error.to_string().contains("wildcard"), "{error}");
     }
 
     #[test]

@@ -21,9 +21,12 @@ pub enum Error {
     /// A `-o key=value` option could not be read (the message names the key).
     #[error(transparent)]
     Options(#[from] dknet::network::OptionsError),
-    /// `-o bridge_name=...` is not a valid interface name.
-    #[error("invalid option `bridge_name`: {0}")]
-    InvalidBridgeName(String),
+    /// A `-o key=value` option was read but its value is refused (the message names the key).
+    #[error(transparent)]
+    InvalidOption(#[from] options::InvalidOption),
+    /// A network or endpoint id that no interface name may be derived from.
+    #[error("{0}")]
+    InvalidId(String),
     /// Another network of this plugin already uses the bridge name.
     #[error("bridge {bridge} is already used by network {network}")]
     BridgeInUse {

@@ -28,36 +28,76 @@ pub fn container_veth_name(endpoint_id: &str) -> String {
     with_prefix("dkc-", endpoint_id)
 }
 
-/// Checks a user-chosen interface name (`-o bridge_name=...`) the way the kernel would
-/// (`dev_valid_name`): 1 to 15 bytes, not `.` or `..`, no `/`, `:` or whitespace.
+/// Longest id accepted: Docker's ids are 64 hexadecimal digits.
+pub const MAX_ID_LEN: usize = 64;
+
+/// The prefixes of the names this plugin derives from ids; a user-chosen name may not use
+/// them, so that a `-o bridge_name` can never be taken for (or deleted as) one of the
+/// plugin's own links.
+pub const PREFIXES: [&str; 3] = ["dkb-", "dkv-", "dkc-"];
+
+/// Checks a user-chosen interface name (`-o bridge_name=...`) before it reaches the kernel
+/// and `iptables`.
+///
+/// The kernel (`dev_valid_name`) takes 1 to 15 bytes other than `.` and `..` without `/`,
+/// `:` or whitespace, and expands `%d` into a number (`br%d` makes `br0`, `br1`, ...);
+/// `iptables` reads a trailing `+` as a wildcard (`-i eth+` matches every `eth*`, `-i +`
+/// every interface) and a `!` as a negation. Rather than list every such character, the
+/// rule is an allow-list: 1 to 15 ASCII letters, digits, `-`, `_` and `.`, starting with a
+/// letter or digit (so never `.`, `..` or something that reads as an option), and not one
+/// of the plugin's own [`PREFIXES`].
 pub fn validate_ifname(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > MAX_IFNAME_LEN {
         return Err(format!(
             "interface name {name:?} must be 1 to {MAX_IFNAME_LEN} bytes long"
         ));
     }
-    if name == "." || name == ".." {
-        return Err(format!("interface name {name:?} is reserved"));
-    }
     if let Some(bad) = name
         .chars()
-        .find(|c| *c == '/' || *c == ':' || c.is_whitespace())
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
     {
-        return Err(format!("interface name {name:?} must not contain {bad:?}"));
+        let why = match bad {
+            '+' => " (an iptables wildcard)",
+            '%' => " (a kernel name template)",
+            _ => "",
+        };
+        return Err(format!(
+            "interface name {name:?} must not contain {bad:?}{why}: \
+             use ASCII letters, digits, '-', '_' and '.'"
+        ));
+    }
+    if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Err(format!(
+            "interface name {name:?} must start with a letter or a digit"
+        ));
+    }
+    if let Some(prefix) = PREFIXES.iter().find(|prefix| name.starts_with(**prefix)) {
+        return Err(format!(
+            "interface name {name:?} uses the prefix {prefix:?}, reserved for the names \
+             this plugin derives from Docker's ids"
+        ));
     }
     Ok(())
 }
 
-/// `prefix` plus the first characters of `id` that are ASCII alphanumeric (Docker's ids are
-/// hex; anything else is skipped so that a test's made-up id still yields a valid name).
+/// Checks an id that names are derived from (`what` is `network` or `endpoint`): 1 to
+/// [`MAX_ID_LEN`] ASCII letters and digits. Docker's ids are hexadecimal; anything else
+/// would make two ids share a name, or put odd characters into an interface name.
+pub fn check_id(what: &str, id: &str) -> Result<(), String> {
+    if id.is_empty() || id.len() > MAX_ID_LEN || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(format!(
+            "invalid {what} id {id:?}: expected 1 to {MAX_ID_LEN} ASCII letters and digits, \
+             as Docker's ids are"
+        ));
+    }
+    Ok(())
+}
+
+/// `prefix` plus the first characters of `id` (checked with [`check_id`] by the driver).
 fn with_prefix(prefix: &str, id: &str) -> String {
     let mut name = String::with_capacity(MAX_IFNAME_LEN);
     name.push_str(prefix);
-    name.extend(
-        id.chars()
-            .filter(char::is_ascii_alphanumeric)
-            .take(ID_CHARS),
-    );
+    name.extend(id.chars().take(ID_CHARS));
     name
 }
 
@@ -76,20 +116,60 @@ mod tests {
     }
 
     #[test]
-    fn short_or_odd_ids_still_give_valid_names() {
+    fn short_ids_give_short_names() {
         assert_eq!(bridge_name("ab"), "dkb-ab");
-        assert_eq!(host_veth_name("net/1 x:y"), "dkv-net1xy");
-        for name in [bridge_name("ab"), host_veth_name("net/1 x:y")] {
-            assert_eq!(validate_ifname(&name), Ok(()));
-        }
+        assert_eq!(host_veth_name("e1"), "dkv-e1");
     }
 
     #[test]
     fn validate_ifname_follows_the_kernel_rules() {
-        assert_eq!(validate_ifname("br-custom"), Ok(()));
-        assert_eq!(validate_ifname("a23456789012345"), Ok(()));
-        for bad in ["", "a234567890123456", ".", "..", "br/0", "br:0", "br 0"] {
+        for good in ["br-custom", "a23456789012345", "br_lab.10", "0br", "eth0"] {
+            assert_eq!(validate_ifname(good), Ok(()), "{good:?}");
+        }
+        for bad in [
+            "",
+            "a234567890123456",
+            ".",
+            "..",
+            "br/0",
+            "br:0",
+            "br 0",
+            "br\t0",
+        ] {
             assert!(validate_ifname(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn validate_ifname_refuses_iptables_wildcards_and_kernel_templates() {
+        // `+` is iptables' interface wildcard (`-i eth+` matches every eth*, `-i +` every
+        // interface), `%d` makes the kernel number the name, `!` is iptables' negation and
+        // a leading `-` reads as an option.
+        for bad in [
+            "+", "eth+", "br%d", "%", "!", "br!", "-br", ".br", "br*", "br@1", "é",
+        ] {
+            let error = validate_ifname(bad).unwrap_err();
+            assert!(error.contains(&format!("{bad:?}")), "{bad:?}: {error}");
+        }
+        assert!(validate_ifname("eth+").unwrap_err().contains("wildcard"));
+        assert!(validate_ifname("br%d").unwrap_err().contains("template"));
+    }
+
+    #[test]
+    fn the_plugins_own_prefixes_are_reserved() {
+        for bad in ["dkb-lab", "dkv-1", "dkc-abc"] {
+            let error = validate_ifname(bad).unwrap_err();
+            assert!(error.contains("reserved"), "{bad:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn ids_must_be_letters_and_digits() {
+        assert_eq!(check_id("network", ID), Ok(()));
+        assert_eq!(check_id("endpoint", "e1"), Ok(()));
+        for bad in ["", "net/1", "a b", "x+", "é", &"a".repeat(65)] {
+            let error = check_id("network", bad).unwrap_err();
+            assert!(error.starts_with("invalid network id"), "{bad:?}: {error}");
         }
     }
 }

@@ -1,6 +1,33 @@
 //! The driver options a user passes with `docker network create -o key=value`.
+//!
+//! Options are read into [`BridgeOptions`] (which names a bad or unknown key) and then
+//! checked against what the kernel and `iptables` accept, so a bad value fails with a
+//! message naming its option instead of a bare `Invalid argument`, or worse, a name that
+//! `iptables` reads as a wildcard.
+
+use std::ops::RangeInclusive;
 
 use serde::Deserialize;
+
+use super::names;
+
+/// MTUs for a network without IPv6: 68 is the smallest an IPv4 host must handle (RFC 791,
+/// the kernel's `ETH_MIN_MTU`), 65535 the largest a bridge or a veth takes (`ETH_MAX_MTU`).
+pub const MTU_RANGE: RangeInclusive<u32> = 68..=65535;
+
+/// MTUs for a network with IPv6: IPv6 needs at least 1280 (RFC 8200); below it the kernel
+/// switches IPv6 off on the link and the gateway address could not be added.
+pub const MTU_RANGE_IPV6: RangeInclusive<u32> = 1280..=65535;
+
+/// An option whose value was read but is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid option `{option}`: {reason}")]
+pub struct InvalidOption {
+    /// The option's key (`mtu`, `bridge_name`).
+    pub option: &'static str,
+    /// Why the value is refused, with what would be accepted.
+    pub reason: String,
+}
 
 /// `-o` options of a bridge network. Unknown keys are refused, so a typo such as
 /// `-o mut=1400` fails instead of being ignored; dknet's error names the key.
@@ -13,6 +40,33 @@ pub struct BridgeOptions {
     /// `-o bridge_name=NAME`: use this bridge name instead of `dkb-<network id>`.
     #[serde(default)]
     pub bridge_name: Option<String>,
+}
+
+impl BridgeOptions {
+    /// Checks the values against what the kernel and `iptables` accept: the bridge name
+    /// with [`names::validate_ifname`], the MTU against [`MTU_RANGE`], or
+    /// [`MTU_RANGE_IPV6`] when the network has IPv6.
+    pub fn check(&self, ipv6: bool) -> Result<(), InvalidOption> {
+        if let Some(name) = &self.bridge_name {
+            names::validate_ifname(name).map_err(|reason| InvalidOption {
+                option: "bridge_name",
+                reason,
+            })?;
+        }
+        let range = if ipv6 { MTU_RANGE_IPV6 } else { MTU_RANGE };
+        match self.mtu {
+            Some(mtu) if !range.contains(&mtu) => Err(InvalidOption {
+                option: "mtu",
+                reason: format!(
+                    "{mtu} is out of range: the MTU must be {} to {}{}",
+                    range.start(),
+                    range.end(),
+                    if ipv6 { " on a network with IPv6" } else { "" }
+                ),
+            }),
+            _ => Ok(()),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -47,6 +101,47 @@ mod tests {
     fn a_bad_value_names_its_key() {
         let error = parse(&[("mtu", "abc")]).unwrap_err();
         assert!(error.contains("`mtu`") && error.contains("abc"), "{error}");
+    }
+
+    fn checked(pairs: &[(&str, &str)], ipv6: bool) -> Result<(), String> {
+        parse(pairs)?.check(ipv6).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn mtus_out_of_the_kernels_range_name_the_option_and_the_range() {
+        for mtu in ["0", "67", "65536"] {
+            let error = checked(&[("mtu", mtu)], false).unwrap_err();
+            assert_eq!(
+                error,
+                format!("invalid option `mtu`: {mtu} is out of range: the MTU must be 68 to 65535")
+            );
+        }
+        for mtu in ["68", "1500", "65535"] {
+            assert_eq!(checked(&[("mtu", mtu)], false), Ok(()), "{mtu}");
+        }
+    }
+
+    #[test]
+    fn an_ipv6_network_needs_an_mtu_of_at_least_1280() {
+        let error = checked(&[("mtu", "1279")], true).unwrap_err();
+        assert!(
+            error.contains("`mtu`") && error.contains("1280 to 65535 on a network with IPv6"),
+            "{error}"
+        );
+        assert_eq!(checked(&[("mtu", "1280")], true), Ok(()));
+        assert_eq!(checked(&[], true), Ok(()));
+    }
+
+    #[test]
+    fn a_bridge_name_iptables_or_the_kernel_would_misread_names_the_option() {
+        for name in ["+", "eth+", "br%d", "br 0", "a-name-far-too-long", "dkv-1"] {
+            let error = checked(&[("bridge_name", name)], false).unwrap_err();
+            assert!(
+                error.starts_with("invalid option `bridge_name`: interface name"),
+                "{name:?}: {error}"
+            );
+        }
+        assert_eq!(checked(&[("bridge_name", "br-lab")], false), Ok(()));
     }
 
     #[test]

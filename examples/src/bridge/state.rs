@@ -39,7 +39,11 @@ pub enum Error {
         source: io::Error,
     },
     /// The state file is not valid: the plugin refuses to start rather than forget networks.
-    #[error("state file {} is corrupt: {source}", path.display())]
+    #[error(
+        "state file {} is corrupt: {source}; it was left as it is: repair it, or move it \
+         away to start with no networks",
+        path.display()
+    )]
     Corrupt {
         /// The state file.
         path: PathBuf,
@@ -49,7 +53,12 @@ pub enum Error {
 }
 
 /// Everything the plugin has made, keyed by Docker's ids.
+///
+/// Unknown keys are refused, at every level: a file that parses as JSON but was not
+/// written by this plugin (another program's, or mis-cased keys such as `Networks`) must
+/// be reported as corrupt, never read as an empty state and then overwritten.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct State {
     /// Networks by network id.
     #[serde(default)]
@@ -73,6 +82,7 @@ impl State {
 
 /// One network: its bridge and what is configured on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NetworkState {
     /// Docker's network id.
     pub id: String,
@@ -88,6 +98,7 @@ pub struct NetworkState {
 
 /// One endpoint: its veth pair and what dockerd assigned to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EndpointState {
     /// Docker's endpoint id.
     pub id: String,
@@ -329,5 +340,28 @@ mod tests {
             error.to_string().contains("state.json is corrupt"),
             "{error}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_json_file_that_is_not_the_plugins_is_refused_and_kept() {
+        for text in [
+            r#"{"Networks": {}, "Endpoints": {}}"#,
+            r#"{"networks": {}, "volumes": {}}"#,
+            r#"{"networks": {"n1": {"id": "n1", "bridge": "b", "mtu": null, "gateways": [],
+                "internal": false, "colour": "red"}}}"#,
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(STATE_FILE);
+            fs::write(&path, text).unwrap();
+            let error = Store::open(dir.path()).await.unwrap_err();
+            assert!(matches!(error, Error::Corrupt { .. }), "{text}: {error}");
+            let message = error.to_string();
+            assert!(
+                message.contains("state.json is corrupt") && message.contains("unknown field"),
+                "{message}"
+            );
+            assert!(message.contains("left as it is"), "{message}");
+            assert_eq!(fs::read_to_string(&path).unwrap(), text, "the file is kept");
+        }
     }
 }
