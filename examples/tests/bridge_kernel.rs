@@ -503,3 +503,53 @@ fn reconcile_reports_a_broken_network_and_restores_the_others() {
         assert!(nl.link_exists("vh-e1").await.unwrap());
     });
 }
+
+#[test]
+#[ignore = "needs root and iptables: run by scripts/docker-tests"]
+fn reconcile_deletes_unrecorded_plugin_veths_on_its_bridges_only() {
+    in_netns(|| async {
+        let nl = connect();
+        let state = persisted_state();
+        assert!(reconcile(&nl, &state).await.is_empty());
+        nl.ensure_bridge("br-other", None).await.unwrap();
+        // Left by a crash: the plugin's naming scheme, on its bridge, recorded nowhere.
+        nl.create_veth(&pair("dkv-orphan", "dkc-orphan", "br-n1"))
+            .await
+            .unwrap();
+        // Not the plugin's: another prefix on its bridge, or the prefix on another bridge.
+        nl.create_veth(&pair("vh-admin", "vc-admin", "br-n1"))
+            .await
+            .unwrap();
+        nl.create_veth(&pair("dkv-elsewhere", "dkc-elsewhere", "br-other"))
+            .await
+            .unwrap();
+
+        assert!(reconcile(&nl, &state).await.is_empty());
+        assert!(!nl.link_exists("dkv-orphan").await.unwrap());
+        assert!(!nl.link_exists("dkc-orphan").await.unwrap());
+        for kept in ["vh-admin", "dkv-elsewhere", "vh-e1", "vh-e2"] {
+            assert!(nl.link_exists(kept).await.unwrap(), "{kept}");
+        }
+    });
+}
+
+#[test]
+#[ignore = "needs root and iptables: run by scripts/docker-tests"]
+fn links_lists_every_link_with_its_name_and_kind() {
+    in_netns(|| async {
+        let nl = connect();
+        let bridge = nl.ensure_bridge("br-test", None).await.unwrap();
+        nl.create_veth(&pair("vh-1", "vc-1", "br-test"))
+            .await
+            .unwrap();
+        let links = nl.links().await.unwrap();
+        let find = |name: &str| links.iter().find(|l| l.name == name).cloned();
+        assert_eq!(find("br-test").unwrap().index, bridge);
+        let host = find("vh-1").unwrap();
+        assert_eq!(
+            (host.kind, host.controller),
+            (Some(InfoKind::Veth), Some(bridge))
+        );
+        assert!(find("vc-1").is_some() && find("lo").is_some(), "{links:?}");
+    });
+}

@@ -97,7 +97,25 @@ impl BridgeDriver {
             mtu: network.mtu,
             peer_mac: requested_mac.map(|mac| mac.octets()),
         };
-        self.netlink.create_veth(&pair).await?;
+        if let Some(other) = state
+            .endpoints
+            .values()
+            .find(|e| e.host_veth == host || e.container_veth == container)
+        {
+            return Err(Error::NameInUse {
+                name: host,
+                endpoint: other.id.clone(),
+            });
+        }
+        match self.netlink.create_veth(&pair).await {
+            // No endpoint records the name: the pair of an earlier attempt, cut short by a
+            // crash before it was recorded. dockerd retries; replace it.
+            Err(e) if e.already_exists() => {
+                tracing::info!(veth = %host, "replacing the veth pair of an unfinished attempt");
+                self.netlink.replace_veth(&pair).await?;
+            }
+            created => created?,
+        }
         let recorded = self.record_endpoint(&request, network, pair).await;
         if recorded.is_err() {
             if let Err(cleanup) = self.netlink.delete_link(&host).await {

@@ -35,6 +35,15 @@ pub enum Error {
         /// The network using it.
         network: String,
     },
+    /// Another endpoint's veth already has the name derived from this endpoint's id (the
+    /// two ids share their first characters).
+    #[error("interface name {name} is already used by endpoint {endpoint}")]
+    NameInUse {
+        /// The interface name.
+        name: String,
+        /// The endpoint using it.
+        endpoint: String,
+    },
     /// A link with the bridge's name exists and was not made by this plugin.
     #[error("a link named {0} already exists and does not belong to this plugin")]
     LinkExists(String),

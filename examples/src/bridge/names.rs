@@ -13,28 +13,37 @@ const ID_CHARS: usize = MAX_IFNAME_LEN - 4;
 
 /// The bridge of a network: `dkb-` and the first 11 characters of the network id.
 pub fn bridge_name(network_id: &str) -> String {
-    with_prefix("dkb-", network_id)
+    with_prefix(BRIDGE_PREFIX, network_id)
 }
 
 /// The host side of an endpoint's veth pair: `dkv-` and the first 11 characters of the
 /// endpoint id. It stays in the host and is attached to the bridge.
 pub fn host_veth_name(endpoint_id: &str) -> String {
-    with_prefix("dkv-", endpoint_id)
+    with_prefix(HOST_VETH_PREFIX, endpoint_id)
 }
 
 /// The container side of an endpoint's veth pair: `dkc-` and the first 11 characters of
 /// the endpoint id. libnetwork moves it into the container and renames it `ethN`.
 pub fn container_veth_name(endpoint_id: &str) -> String {
-    with_prefix("dkc-", endpoint_id)
+    with_prefix(CONTAINER_VETH_PREFIX, endpoint_id)
 }
 
 /// Longest id accepted: Docker's ids are 64 hexadecimal digits.
 pub const MAX_ID_LEN: usize = 64;
 
+/// The prefix of the bridges named after networks.
+pub const BRIDGE_PREFIX: &str = "dkb-";
+
+/// The prefix of the host ends of endpoints' veth pairs.
+pub const HOST_VETH_PREFIX: &str = "dkv-";
+
+/// The prefix of the container ends of endpoints' veth pairs.
+pub const CONTAINER_VETH_PREFIX: &str = "dkc-";
+
 /// The prefixes of the names this plugin derives from ids; a user-chosen name may not use
 /// them, so that a `-o bridge_name` can never be taken for (or deleted as) one of the
 /// plugin's own links.
-pub const PREFIXES: [&str; 3] = ["dkb-", "dkv-", "dkc-"];
+pub const PREFIXES: [&str; 3] = [BRIDGE_PREFIX, HOST_VETH_PREFIX, CONTAINER_VETH_PREFIX];
 
 /// Checks a user-chosen interface name (`-o bridge_name=...`) before it reaches the kernel
 /// and `iptables`.

@@ -2,9 +2,16 @@
 //!
 //! A [`Netlink`] talks to the network namespace of the thread that opened it, which is what
 //! lets the tests run every case in a fresh namespace of its own.
+//!
+//! Listings (dumps) of links or addresses are sent in several parts; when the table changes
+//! between two parts the kernel flags the dump as interrupted and the call fails with
+//! `EBUSY`. With concurrent requests that is common (30 concurrent `CreateNetwork` calls saw
+//! several per round), so an interrupted listing is started again, a bounded number of times.
 
+use std::future::Future;
 use std::io;
 use std::net::IpAddr;
+use std::time::Duration;
 
 use futures_util::TryStreamExt;
 use ipnet::IpNet;
@@ -47,6 +54,37 @@ impl Error {
     fn errno(&self) -> Option<i32> {
         self.source.raw_os_error()
     }
+
+    /// Whether the kernel refused because a link of that name exists (`EEXIST`).
+    pub fn already_exists(&self) -> bool {
+        self.errno() == Some(libc::EEXIST)
+    }
+}
+
+/// How many times a listing is tried before an interruption is reported.
+const DUMP_ATTEMPTS: u32 = 10;
+
+/// Runs the listing `dump`, starting it again while the kernel reports it interrupted
+/// (`EBUSY`), with a short growing pause between attempts.
+async fn retry_dump<T, F, Fut>(action: impl Fn() -> String, mut dump: F) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, rtnetlink::Error>>,
+{
+    let mut attempt = 1;
+    loop {
+        match dump().await {
+            Ok(found) => return Ok(found),
+            Err(e) => {
+                let e = Error::netlink(action(), e);
+                if e.errno() != Some(libc::EBUSY) || attempt == DUMP_ATTEMPTS {
+                    return Err(e);
+                }
+                tokio::time::sleep(Duration::from_millis(u64::from(attempt))).await;
+                attempt += 1;
+            }
+        }
+    }
 }
 
 /// What the kernel says about one link.
@@ -54,6 +92,8 @@ impl Error {
 pub struct Link {
     /// The interface index.
     pub index: u32,
+    /// The interface name.
+    pub name: String,
     /// The link's kind (`bridge`, `veth`, ...), absent for physical devices.
     pub kind: Option<InfoKind>,
     /// The MTU.
@@ -70,6 +110,7 @@ impl From<LinkMessage> for Link {
     fn from(message: LinkMessage) -> Self {
         let mut link = Link {
             index: message.header.index,
+            name: String::new(),
             kind: None,
             mtu: 0,
             mac: None,
@@ -78,6 +119,7 @@ impl From<LinkMessage> for Link {
         };
         for attribute in message.attributes {
             match attribute {
+                LinkAttribute::IfName(name) => link.name = name,
                 LinkAttribute::Mtu(mtu) => link.mtu = mtu,
                 LinkAttribute::Address(bytes) => link.mac = bytes.try_into().ok(),
                 LinkAttribute::Controller(index) => link.controller = Some(index),
@@ -139,6 +181,16 @@ impl Netlink {
                 }
             }
         }
+    }
+
+    /// Every link in the namespace.
+    pub async fn links(&self) -> Result<Vec<Link>, Error> {
+        let messages: Vec<LinkMessage> = retry_dump(
+            || "listing the links".to_owned(),
+            || self.handle.link().get().execute().try_collect(),
+        )
+        .await?;
+        Ok(messages.into_iter().map(Link::from).collect())
     }
 
     /// Whether a link called `name` exists.
@@ -261,6 +313,26 @@ impl Netlink {
             })
     }
 
+    /// [`Self::create_veth`] after deleting the veths named like either end of `pair`: for
+    /// a pair left over by a crash between its creation and its recording. A link of
+    /// another kind with either name is left alone and reported.
+    pub async fn replace_veth(&self, pair: &VethPair<'_>) -> Result<(), Error> {
+        for name in [pair.host, pair.peer] {
+            let Some(link) = self.link(name).await? else {
+                continue;
+            };
+            if link.kind != Some(InfoKind::Veth) {
+                let why = io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    "a link of another kind has this name",
+                );
+                return Err(Error::new(format!("replacing veth {name}"), why));
+            }
+            self.delete_link(name).await?;
+        }
+        self.create_veth(pair).await
+    }
+
     /// Attaches the existing link `name` to `bridge` and brings it up.
     pub async fn attach(&self, name: &str, bridge: &str) -> Result<(), Error> {
         let index = self.existing_link(name).await?.index;
@@ -297,15 +369,18 @@ impl Netlink {
 
     /// The addresses on the link `name` whose index is `index`.
     async fn addresses_of(&self, name: &str, index: u32) -> Result<Vec<IpNet>, Error> {
-        let messages: Vec<AddressMessage> = self
-            .handle
-            .address()
-            .get()
-            .set_link_index_filter(index)
-            .execute()
-            .try_collect()
-            .await
-            .map_err(|e| Error::netlink(format!("listing the addresses of {name}"), e))?;
+        let messages: Vec<AddressMessage> = retry_dump(
+            || format!("listing the addresses of {name}"),
+            || {
+                self.handle
+                    .address()
+                    .get()
+                    .set_link_index_filter(index)
+                    .execute()
+                    .try_collect()
+            },
+        )
+        .await?;
         Ok(messages.iter().filter_map(address_of).collect())
     }
 

@@ -19,12 +19,20 @@
 //! Endpoints of networks that are not in the state are left alone (every path that forgets
 //! a network forgets its endpoints too).
 //!
+//! A veth pair is created before it is recorded, so a crash in between (`kill -9` among many
+//! concurrent `CreateEndpoint` calls) leaves pairs that no state records. Reconciliation
+//! deletes them: every `dkv-` veth attached to one of the plugin's bridges that no endpoint
+//! records. Veths elsewhere are left alone, as another instance of the plugin (with a state
+//! of its own) may own them. A retried `CreateEndpoint` replaces such a leftover too.
+//!
 //! A failure for one network or endpoint does not stop the others: the plugin should still
 //! serve what it can, and every failure is returned to be logged.
 
-use super::netlink::{Netlink, VethPair};
+use std::collections::HashSet;
+
+use super::netlink::{InfoKind, Netlink, VethPair};
 use super::state::{EndpointState, NetworkState, State};
-use super::{firewall, Error};
+use super::{firewall, names, Error};
 
 /// Restores every network and endpoint of `state` in the kernel; returns what failed,
 /// each failure naming its network or endpoint.
@@ -38,6 +46,42 @@ pub async fn reconcile(netlink: &Netlink, state: &State) -> Vec<Error> {
         for endpoint in state.endpoints_of(&network.id) {
             if let Err(e) = restore_endpoint(netlink, network, endpoint).await {
                 failures.push(e.context(format!("restoring endpoint {}", endpoint.id)));
+            }
+        }
+    }
+    failures.extend(remove_leftover_veths(netlink, state).await);
+    failures
+}
+
+/// Deletes the `dkv-` veths on the plugin's bridges that no endpoint of `state` records;
+/// returns what failed.
+pub async fn remove_leftover_veths(netlink: &Netlink, state: &State) -> Vec<Error> {
+    let links = match netlink.links().await {
+        Ok(links) => links,
+        Err(e) => return vec![Error::from(e).context("looking for leftover veths")],
+    };
+    let bridges: HashSet<u32> = links
+        .iter()
+        .filter(|link| state.networks.values().any(|n| n.bridge == link.name))
+        .map(|link| link.index)
+        .collect();
+    let recorded: HashSet<&str> = state
+        .endpoints
+        .values()
+        .map(|e| e.host_veth.as_str())
+        .collect();
+    let mut failures = Vec::new();
+    for link in links {
+        let leftover = link.kind == Some(InfoKind::Veth)
+            && link.name.starts_with(names::HOST_VETH_PREFIX)
+            && link
+                .controller
+                .is_some_and(|bridge| bridges.contains(&bridge))
+            && !recorded.contains(link.name.as_str());
+        if leftover {
+            tracing::info!(veth = %link.name, "deleting a veth pair that no endpoint records");
+            if let Err(e) = netlink.delete_link(&link.name).await {
+                failures.push(Error::from(e));
             }
         }
     }

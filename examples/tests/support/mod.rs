@@ -11,7 +11,11 @@
 
 use std::future::Future;
 use std::io;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use dknet::testing::Client;
 
 /// Runs `test` in a fresh network namespace. Fails (never skips) when not run as root.
 pub(crate) fn in_netns<F, Fut>(test: F)
@@ -73,4 +77,76 @@ pub(crate) fn count_rule(command: &str, table: &str, rule: &str) -> usize {
         .iter()
         .filter(|line| *line == rule)
         .count()
+}
+
+/// The real `dknet-bridge` binary, started in the calling thread's network namespace with
+/// its state in `dir/state` and its socket at `dir/plugin.sock`. Killed when dropped.
+pub(crate) struct BridgeProcess {
+    child: Child,
+    socket: PathBuf,
+}
+
+impl BridgeProcess {
+    /// Starts the plugin and waits (at most 20 s) until it answers `Plugin.Activate`, which
+    /// it does only once its start-up reconciliation is over.
+    pub(crate) async fn start(dir: &Path) -> Self {
+        let socket = dir.join("plugin.sock");
+        let child = Command::new(env!("CARGO_BIN_EXE_dknet-bridge"))
+            .arg("--state-dir")
+            .arg(dir.join("state"))
+            .arg("--socket")
+            .arg(&socket)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("starting dknet-bridge");
+        let mut plugin = Self { child, socket };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if plugin.client().activate().await.is_ok() {
+                return plugin;
+            }
+            if let Some(status) = plugin.child.try_wait().expect("polling dknet-bridge") {
+                panic!("dknet-bridge exited at start: {status}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "dknet-bridge did not answer in 20 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// A client on a connection of its own (one client's calls take turns on one).
+    pub(crate) fn client(&self) -> Client {
+        Client::unix(&self.socket)
+    }
+
+    /// Kills the plugin with SIGKILL, as a crash would, and reaps it.
+    pub(crate) fn kill(&mut self) {
+        self.child.kill().expect("killing dknet-bridge");
+        self.child.wait().expect("reaping dknet-bridge");
+    }
+}
+
+impl Drop for BridgeProcess {
+    fn drop(&mut self) {
+        // Already gone after `kill`; both calls then fail harmlessly.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The names of the links in the calling thread's network namespace (`ip -o link`).
+pub(crate) fn link_names() -> Vec<String> {
+    let output = Command::new("ip")
+        .args(["-o", "link", "show"])
+        .output()
+        .expect("running ip");
+    assert!(output.status.success(), "ip -o link show failed");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split(": ").nth(1))
+        .map(|name| name.split('@').next().unwrap_or(name).to_owned())
+        .collect()
 }
