@@ -56,9 +56,10 @@ pub const PREFIXES: [&str; 3] = [BRIDGE_PREFIX, HOST_VETH_PREFIX, CONTAINER_VETH
 /// letter or digit (so never `.`, `..` or something that reads as an option), and not one
 /// of the plugin's own [`PREFIXES`].
 pub fn validate_ifname(name: &str) -> Result<(), String> {
+    let shown = quoted(name);
     if name.is_empty() || name.len() > MAX_IFNAME_LEN {
         return Err(format!(
-            "interface name {name:?} must be 1 to {MAX_IFNAME_LEN} bytes long"
+            "interface name {shown} must be 1 to {MAX_IFNAME_LEN} bytes long"
         ));
     }
     if let Some(bad) = name
@@ -71,18 +72,18 @@ pub fn validate_ifname(name: &str) -> Result<(), String> {
             _ => "",
         };
         return Err(format!(
-            "interface name {name:?} must not contain {bad:?}{why}: \
+            "interface name {shown} must not contain {bad:?}{why}: \
              use ASCII letters, digits, '-', '_' and '.'"
         ));
     }
     if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
         return Err(format!(
-            "interface name {name:?} must start with a letter or a digit"
+            "interface name {shown} must start with a letter or a digit"
         ));
     }
     if let Some(prefix) = PREFIXES.iter().find(|prefix| name.starts_with(**prefix)) {
         return Err(format!(
-            "interface name {name:?} uses the prefix {prefix:?}, reserved for the names \
+            "interface name {shown} uses the prefix {prefix:?}, reserved for the names \
              this plugin derives from Docker's ids"
         ));
     }
@@ -95,11 +96,21 @@ pub fn validate_ifname(name: &str) -> Result<(), String> {
 pub fn check_id(what: &str, id: &str) -> Result<(), String> {
     if id.is_empty() || id.len() > MAX_ID_LEN || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(format!(
-            "invalid {what} id {id:?}: expected 1 to {MAX_ID_LEN} ASCII letters and digits, \
-             as Docker's ids are"
+            "invalid {what} id {}: expected 1 to {MAX_ID_LEN} ASCII letters and digits, \
+             as Docker's ids are",
+            quoted(id)
         ));
     }
     Ok(())
+}
+
+/// `text` quoted for a message, cut after [`MAX_ID_LEN`] characters: the message goes to
+/// dockerd and into the log, which a megabyte-long value must not flood.
+fn quoted(text: &str) -> String {
+    match text.char_indices().nth(MAX_ID_LEN) {
+        Some((end, _)) => format!("{:?}...", &text[..end]),
+        None => format!("{text:?}"),
+    }
 }
 
 /// `prefix` plus the first characters of `id` (checked with [`check_id`] by the driver).
@@ -179,6 +190,15 @@ mod tests {
         for bad in ["", "net/1", "a b", "x+", "é", &"a".repeat(65)] {
             let error = check_id("network", bad).unwrap_err();
             assert!(error.starts_with("invalid network id"), "{bad:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_huge_value_is_cut_in_the_message() {
+        let huge = "x".repeat(1 << 20);
+        for error in [validate_ifname(&huge), check_id("endpoint", &huge)] {
+            let error = error.unwrap_err();
+            assert!(error.len() < 300 && error.contains("xxx\"..."), "{error}");
         }
     }
 }
