@@ -708,3 +708,29 @@ fn a_leftover_veth_pair_of_an_unfinished_attempt_is_replaced() {
         assert!(h.netlink.link_exists(&other_peer).await.unwrap());
     });
 }
+
+#[test]
+#[ignore = "needs root and iptables: run by scripts/docker-tests"]
+fn concurrent_calls_for_one_endpoint_agree_with_the_kernel() {
+    in_netns(|| async {
+        let h = Harness::with_network(&[]).await;
+        // dockerd retries a call whose connection was reset while the first may still run.
+        let calls = (0..8).map(|_| async {
+            client_of(&h.driver)
+                .create_endpoint(&create_endpoint(ENDPOINT, None))
+                .await
+        });
+        let macs: Vec<MacAddress> = futures_util::future::join_all(calls)
+            .await
+            .into_iter()
+            .map(|answer| answer.unwrap().interface.unwrap().mac_address.unwrap())
+            .collect();
+        let kernel = MacAddress(h.netlink.link_mac(CONTAINER_VETH).await.unwrap());
+        assert!(
+            macs.iter().all(|mac| *mac == kernel),
+            "{macs:?} vs {kernel}"
+        );
+        assert_eq!(h.state()["endpoints"][ENDPOINT]["mac"], kernel.to_string());
+        assert!(h.netlink.link_exists(HOST_VETH).await.unwrap());
+    });
+}

@@ -81,6 +81,7 @@ impl BridgeDriver {
         request: CreateEndpointRequest,
     ) -> Result<CreateEndpointResponse, Error> {
         names::check_id("endpoint", &request.endpoint_id).map_err(Error::InvalidId)?;
+        let _claim = self.store.claim(&request.endpoint_id).await;
         let requested_mac = request.interface.mac_address;
         let state = self.store.snapshot().await;
         if let Some(endpoint) = state.endpoints.get(&request.endpoint_id) {
@@ -157,6 +158,7 @@ impl BridgeDriver {
     }
 
     async fn delete_endpoint(&self, request: DeleteEndpointRequest) -> Result<(), Error> {
+        let _claim = self.store.claim(&request.endpoint_id).await;
         let state = self.store.snapshot().await;
         // Names follow from the id, so even an endpoint whose creation failed half-way (and
         // was never recorded) is cleaned up. No name follows from an invalid id, and no

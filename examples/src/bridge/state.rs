@@ -7,17 +7,20 @@
 //! the old state or the new one. dockerd sends requests concurrently, so every change goes
 //! through [`Store::update`], which holds one lock from reading the state to having written
 //! it: two concurrent changes can never both start from the same old state and lose one.
+//! Work on one id that spans more than one change (a veth pair created, then recorded) is
+//! serialised by [`Store::claim`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::{self, Write};
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use dknet::network::MacAddress;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// Where the bridge plugin keeps its state unless told otherwise.
 pub const DEFAULT_STATE_DIR: &str = "/var/lib/dknet-bridge";
@@ -119,6 +122,30 @@ pub struct EndpointState {
 pub struct Store {
     dir: PathBuf,
     state: Mutex<State>,
+    /// One lock per id being worked on; an entry goes with its last user.
+    claims: std::sync::Mutex<HashMap<String, Arc<Mutex<()>>>>,
+}
+
+/// Exclusive use of one id until dropped (see [`Store::claim`]).
+#[derive(Debug)]
+pub struct Claim<'a> {
+    store: &'a Store,
+    id: String,
+    guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        drop(self.guard.take());
+        let mut claims = self.store.claims();
+        // Nobody else holds or waits for this lock: forget it.
+        if claims
+            .get(&self.id)
+            .is_some_and(|lock| Arc::strong_count(lock) == 1)
+        {
+            claims.remove(&self.id);
+        }
+    }
 }
 
 impl Store {
@@ -134,7 +161,28 @@ impl Store {
         Ok(Self {
             dir,
             state: Mutex::new(state),
+            claims: std::sync::Mutex::default(),
         })
+    }
+
+    /// Waits until no one else claims `id`, then claims it until the [`Claim`] is dropped.
+    /// dockerd may send a call again while the first is still running (it retries a call
+    /// whose connection was reset): the second then starts from what the first did.
+    pub async fn claim(&self, id: &str) -> Claim<'_> {
+        let lock = self.claims().entry(id.to_owned()).or_default().clone();
+        let guard = lock.lock_owned().await;
+        Claim {
+            store: self,
+            id: id.to_owned(),
+            guard: Some(guard),
+        }
+    }
+
+    fn claims(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Mutex<()>>>> {
+        // The map stays consistent even if a holder panicked: every change is one call.
+        self.claims
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The path of the state file.
@@ -314,6 +362,30 @@ mod tests {
         }
         let reopened = Store::open(dir.path()).await.unwrap();
         assert_eq!(reopened.snapshot().await.endpoints.len(), 40);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn claims_serialise_the_work_on_one_id_and_are_forgotten_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path()).await.unwrap());
+        let inside = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (store, inside) = (store.clone(), inside.clone());
+                tokio::spawn(async move {
+                    let _claim = store.claim("e1").await;
+                    let before = inside.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    tokio::task::yield_now().await;
+                    inside.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                    before
+                })
+            })
+            .collect();
+        for task in tasks {
+            assert_eq!(task.await.unwrap(), 0, "two holders at once");
+        }
+        let _other = store.claim("e2").await;
+        assert_eq!(store.claims().len(), 1, "only the held claim is kept");
     }
 
     #[tokio::test]
