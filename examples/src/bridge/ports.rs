@@ -102,26 +102,34 @@ fn binding_rules(
         IpAddr::V4(ip) => format!("{ip}:{container_port}"),
         IpAddr::V6(ip) => format!("[{ip}]:{container_port}"),
     };
-    let host_match: Vec<String> = match binding.host_ip {
-        Some(ip) => vec!["-d".into(), ip.to_string()],
-        None => words(&["-m", "addrtype", "--dst-type", "LOCAL"]),
-    };
-    let dnat = |extra: &[&str]| {
-        let mut args = words(extra);
-        args.extend(host_match.iter().cloned());
-        args.extend(words(&["-p", protocol, "--dport", &host_port]));
-        args.extend(words(&["-j", "DNAT", "--to-destination", &destination]));
-        args
-    };
     let loopback = match family {
         Family::V4 => "127.0.0.0/8",
         Family::V6 => "::1/128",
     };
+    // `0.0.0.0` and `::` stand for every address of their family.
+    let (incoming, outgoing) = match binding.host_ip.filter(|ip| !ip.is_unspecified()) {
+        Some(ip) => {
+            let only = words(&["-d", &ip.to_string()]);
+            (only.clone(), only)
+        }
+        None => {
+            let local = words(&["-m", "addrtype", "--dst-type", "LOCAL"]);
+            let mut not_loopback = words(&["!", "-d", loopback]);
+            not_loopback.extend(local.iter().cloned());
+            (local, not_loopback)
+        }
+    };
+    let dnat = |host_match: Vec<String>| {
+        let mut args = host_match;
+        args.extend(words(&["-p", protocol, "--dport", &host_port]));
+        args.extend(words(&["-j", "DNAT", "--to-destination", &destination]));
+        args
+    };
     let single = IpNet::from(container).to_string();
     let subnet = address.trunc().to_string();
     vec![
-        rule("nat", "PREROUTING", dnat(&[])),
-        rule("nat", "OUTPUT", dnat(&["!", "-d", loopback])),
+        rule("nat", "PREROUTING", dnat(incoming)),
+        rule("nat", "OUTPUT", dnat(outgoing)),
         rule(
             "filter",
             "FORWARD",
@@ -259,9 +267,18 @@ mod tests {
         assert_eq!(rules.len(), 4);
         assert!(rules.iter().all(|rule| rule.family == Family::V4));
         assert_eq!(
-            rules[0].to_string(),
-            "iptables -t nat PREROUTING -d 192.0.2.1 -p udp --dport 5353 -j DNAT --to-destination 10.1.0.5:53"
+            shown_rules(&rules[..2]),
+            [
+                "iptables -t nat PREROUTING -d 192.0.2.1 -p udp --dport 5353 -j DNAT --to-destination 10.1.0.5:53",
+                "iptables -t nat OUTPUT -d 192.0.2.1 -p udp --dport 5353 -j DNAT --to-destination 10.1.0.5:53",
+            ]
         );
+        let all_v6 = binding(Protocol::Tcp, Some("::"), 8080, 80);
+        let v6 = super::rules("br0", &addresses, &[all_v6]).unwrap();
+        assert_eq!(v6.len(), 4);
+        assert!(v6.iter().all(|rule| rule.family == Family::V6));
+        let first = v6[0].to_string();
+        assert!(first.contains("-m addrtype --dst-type LOCAL"), "{first}");
     }
 
     #[test]
