@@ -9,7 +9,7 @@
 //!   the gateways as bare addresses, so the container gets exactly one interface and a
 //!   default route through the bridge.
 //! - `ProgramExternalConnectivity` publishes the container's ports (`docker run -p`) on
-//!   the host with DNAT rules (see [`ports`](super::ports)); it comes for the container's
+//!   the host with DNAT rules (see [`ports`]); it comes for the container's
 //!   gateway endpoint, with or without ports, and `RevokeExternalConnectivity` removes
 //!   them again (so do `DeleteEndpoint` and `DeleteNetwork`, for whatever is left).
 //! - `Leave` is not written: libnetwork moves the veth back by itself, and dknet answers
