@@ -357,6 +357,7 @@ fn persisted_endpoint(id: &str, network_id: &str, mac_last: u8) -> EndpointState
         container_veth: format!("vc-{id}"),
         addresses: vec![net(&format!("10.79.0.{mac_last}/24"))],
         mac: MacAddress([0x02, 0x42, 0x0a, 0x4f, 0x00, mac_last]),
+        published: Vec::new(),
     }
 }
 

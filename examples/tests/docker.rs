@@ -1,7 +1,7 @@
 //! The example plugins against a real Docker daemon.
 //!
 //! Every test is `#[ignore]`d: it needs root, a Docker daemon and the `busybox:dknet` image.
-//! `scripts/docker-tests` provides them (a private dockerd 20.10.24, then 28.5.2) and runs
+//! `scripts/docker-tests` provides them (a private dockerd 20.10.24, 28.5.2, then 29.7.2) and runs
 //!
 //! ```text
 //! cargo test -p dknet-examples --test docker -- --ignored --test-threads=1
@@ -24,6 +24,8 @@ mod cli;
 mod lab;
 #[path = "docker/plugin.rs"]
 mod plugin;
+#[path = "docker/ports.rs"]
+mod ports;
 
 use std::time::Duration;
 

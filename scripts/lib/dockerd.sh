@@ -5,16 +5,20 @@
 #   . scripts/lib/dockerd.sh
 #   r=/var/cache/dknet/docker-28/root
 #   dockerd_start 28 "$r/usr/sbin:$r/usr/bin" /var/tmp/dknet-docker/28
+#   (29: "/var/cache/dknet/docker-29/bin:$r/usr/bin", its dockerd, docker-proxy and
+#   runc with 28's containerd and CLI)
 #   "$DKNET_DOCKER_CLI" -H "$DKNET_DOCKER_HOST" run --rm busybox:dknet true
 #   dockerd_stop /var/tmp/dknet-docker/28
 #
 # dockerd_start LABEL BIN_DIRS WORKDIR
 #   BIN_DIRS (colon-separated) are searched before $PATH for dockerd, containerd,
-#   its shim, docker-proxy and the docker CLI; runc, docker-init and iptables
-#   come from $PATH (bookworm's). Everything the daemon owns lives in WORKDIR:
-#   docker.sock, docker.pid, dockerd.log, data/ (--data-root), exec/
-#   (--exec-root), containerd/ (its own containerd: socket, state, pid, log) and
-#   bin/docker (the matching CLI). Networking and firewall are Docker's
+#   its shim, docker-proxy, runc and the docker CLI; docker-init and iptables
+#   come from $PATH (bookworm's), and so does runc unless BIN_DIRS has one (29
+#   brings runc 1.4.3: bookworm's cannot make the time namespace 29 asks for).
+#   Everything the daemon owns lives in WORKDIR: docker.sock, docker.pid,
+#   dockerd.log, data/ (--data-root), exec/ (--exec-root), containerd/ (its own
+#   containerd: socket, state, pid, log), bin/docker (the matching CLI) and
+#   bin/runc (the runc its containers run with, used again by dockerd_stop). Networking and firewall are Docker's
 #   defaults (docker0, iptables on). The image busybox:dknet is imported.
 #   Sets DKNET_DOCKER_HOST (unix://WORKDIR/docker.sock), DKNET_DOCKER_CLI and
 #   DKNET_DOCKERD_VERSION (e.g. 28.5.2), all exported. Refuses to run while any
@@ -77,7 +81,10 @@ _dk_wait_gone() {
 }
 
 # Remove Docker's firewall footprint for the interfaces given: every rule that
-# jumps to a DOCKER* chain or names one of them, then the DOCKER* chains.
+# jumps to a DOCKER* chain or names one of them, then the DOCKER* chains. That
+# covers every layout: DOCKER-ISOLATION-STAGE-1/2 (20.10, 28), DOCKER-FORWARD,
+# DOCKER-BRIDGE, DOCKER-CT (28, 29), DOCKER-INTERNAL (29), DOCKER-USER, in the
+# filter, nat, raw and mangle tables of both families.
 _dk_fw_clean() {
   local ipt t chain ifs
   local -a rule
@@ -138,7 +145,7 @@ _dk_restore_host() {
 }
 
 dockerd_start() {
-  local label=$1 bindirs=$2 w=$3 dockerd containerd cli pid others i t0=$EPOCHREALTIME
+  local label=$1 bindirs=$2 w=$3 dockerd containerd cli runc pid others i t0=$EPOCHREALTIME
   local -a extra
   [[ $# -eq 3 && $w == /* ]] || { _dk "usage: dockerd_start LABEL BIN_DIRS /abs/WORKDIR"; return 2; }
   [[ -e $DKNET_CACHE/busybox-rootfs.complete ]] || { _dk "run scripts/install-docker first"; return 1; }
@@ -154,13 +161,14 @@ dockerd_start() {
   dockerd=$(_dk_which dockerd "$bindirs") || return 1
   containerd=$(_dk_which containerd "$bindirs") || return 1
   cli=$(_dk_which docker "$bindirs") || return 1
-  _dk_which runc "$bindirs" >/dev/null || return 1
+  runc=$(_dk_which runc "$bindirs") || return 1
 
   _dk_net_clean || return 1 # leftovers of a daemon killed without dockerd_stop
 
   mkdir -p "$w"/{data,exec,bin,containerd}
   _dk_save_host >"$w/host-state"
   ln -s "$cli" "$w/bin/docker"
+  ln -s "$runc" "$w/bin/runc"
   echo '{}' >"$w/daemon.json" # so /etc/docker/daemon.json is not read
   # Same configuration as the containerd that dockerd would manage itself.
   cat >"$w/containerd/containerd.toml" <<EOF
@@ -245,9 +253,9 @@ dockerd_stop() {
   fi
   # Containers that outlived a killed dockerd.
   runc_root=$w/exec/runtime-runc/moby
-  if [[ -d $runc_root ]]; then
-    for id in $(runc --root "$runc_root" list -q 2>/dev/null); do
-      runc --root "$runc_root" delete --force "$id" || rc=1
+  if [[ -d $runc_root && -x $w/bin/runc ]]; then
+    for id in $("$w/bin/runc" --root "$runc_root" list -q 2>/dev/null); do
+      "$w/bin/runc" --root "$runc_root" delete --force "$id" || rc=1
     done
   fi
   pid=$(cat "$w/containerd/containerd.pid" 2>/dev/null || true)

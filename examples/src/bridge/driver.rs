@@ -8,6 +8,10 @@
 //! - `Join` hands the container end to libnetwork (`SrcName`, renamed `ethN` inside) with
 //!   the gateways as bare addresses, so the container gets exactly one interface and a
 //!   default route through the bridge.
+//! - `ProgramExternalConnectivity` publishes the container's ports (`docker run -p`) on
+//!   the host with DNAT rules (see [`ports`]); it comes for the container's
+//!   gateway endpoint, with or without ports, and `RevokeExternalConnectivity` removes
+//!   them again (so do `DeleteEndpoint` and `DeleteNetwork`, for whatever is left).
 //! - `Leave` is not written: libnetwork moves the veth back by itself, and dknet answers
 //!   success for omitted methods. `DeleteEndpoint` deletes the veth pair, `DeleteNetwork`
 //!   the bridge, its rules and its state; both succeed when there is nothing left to delete.
@@ -23,13 +27,14 @@ use ipnet::IpNet;
 use dknet::network::{
     CreateEndpointRequest, CreateEndpointResponse, CreateNetworkRequest, DeleteEndpointRequest,
     DeleteNetworkRequest, EndpointInterface, InterfaceName, JoinRequest, JoinResponse, MacAddress,
+    PortBinding, ProgramExternalConnectivityRequest, RevokeExternalConnectivityRequest,
 };
 
 use super::netlink::{Netlink, VethPair};
 use super::options::BridgeOptions;
 use super::reconcile::{reconcile, restore_network};
 use super::state::{EndpointState, NetworkState, State, Store};
-use super::{firewall, names, Error};
+use super::{firewall, names, ports, Error};
 
 /// The bridge network driver.
 #[derive(Debug)]
@@ -65,8 +70,10 @@ impl BridgeDriver {
         let Some(network) = state.networks.get(&request.network_id) else {
             return Ok(());
         };
-        // dockerd deletes endpoints first; veths of any left behind go with the bridge.
+        // dockerd deletes endpoints first; veths (and published ports) of any left behind
+        // go with the bridge.
         for endpoint in state.endpoints_of(&network.id) {
+            firewall::remove(&published_rules(network, endpoint)).await?;
             self.netlink.delete_link(&endpoint.host_veth).await?;
         }
         firewall::remove(&network.firewall_rules()).await?;
@@ -131,10 +138,7 @@ impl BridgeDriver {
     async fn join(&self, request: JoinRequest) -> Result<JoinResponse, Error> {
         let state = self.store.snapshot().await;
         let network = known_network(&state, &request.network_id)?;
-        let endpoint = state
-            .endpoints
-            .get(&request.endpoint_id)
-            .ok_or_else(|| Error::UnknownEndpoint(request.endpoint_id.clone()))?;
+        let endpoint = known_endpoint(&state, &request.endpoint_id)?;
         // An internal network has no way out, so its containers get no default route.
         let gateway = |v4: bool| -> Option<IpAddr> {
             if network.internal {
@@ -157,9 +161,66 @@ impl BridgeDriver {
         })
     }
 
+    async fn program_external_connectivity(
+        &self,
+        request: ProgramExternalConnectivityRequest,
+    ) -> Result<(), Error> {
+        let bindings = request.options.port_bindings()?;
+        let state = self.store.snapshot().await;
+        let network = known_network(&state, &request.network_id)?;
+        let endpoint = known_endpoint(&state, &request.endpoint_id)?;
+        if network.internal {
+            // Not sent for internal networks (`Join` gives them no gateway); if it came,
+            // there would be no way in to publish.
+            return Ok(());
+        }
+        let rules = ports::rules(&network.bridge, &endpoint.addresses, &bindings)?;
+        if let Some((binding, other)) = port_in_use(&state, &endpoint.id, &bindings) {
+            return Err(Error::PortInUse {
+                port: binding.host_port,
+                endpoint: other.to_owned(),
+            });
+        }
+        // A repeated call replaces what the endpoint published before. The bindings are
+        // recorded before their rules go in, so whatever gets installed can be removed.
+        firewall::remove(&published_rules(network, endpoint)).await?;
+        self.set_published(&endpoint.id, bindings.clone()).await?;
+        if let Err(e) = firewall::install(&rules).await {
+            if let Err(cleanup) = firewall::remove(&rules).await {
+                tracing::warn!(%cleanup, "could not remove the rules of a failed publication");
+            }
+            if let Err(cleanup) = self.set_published(&endpoint.id, Vec::new()).await {
+                tracing::warn!(%cleanup, "could not forget a failed publication");
+            }
+            return Err(e.into());
+        }
+        tracing::info!(endpoint = %endpoint.id, ports = bindings.len(), "external connectivity programmed");
+        Ok(())
+    }
+
+    async fn revoke_external_connectivity(
+        &self,
+        request: RevokeExternalConnectivityRequest,
+    ) -> Result<(), Error> {
+        let state = self.store.snapshot().await;
+        let Some(endpoint) = state.endpoints.get(&request.endpoint_id) else {
+            return Ok(()); // nothing published, or already deleted
+        };
+        let network = known_network(&state, &endpoint.network_id)?;
+        firewall::remove(&published_rules(network, endpoint)).await?;
+        self.set_published(&endpoint.id, Vec::new()).await?;
+        tracing::info!(endpoint = %endpoint.id, "external connectivity revoked");
+        Ok(())
+    }
+
     async fn delete_endpoint(&self, request: DeleteEndpointRequest) -> Result<(), Error> {
         let _claim = self.store.claim(&request.endpoint_id).await;
         let state = self.store.snapshot().await;
+        if let Some(endpoint) = state.endpoints.get(&request.endpoint_id) {
+            if let Ok(network) = known_network(&state, &endpoint.network_id) {
+                firewall::remove(&published_rules(network, endpoint)).await?;
+            }
+        }
         // Names follow from the id, so even an endpoint whose creation failed half-way (and
         // was never recorded) is cleaned up. No name follows from an invalid id, and no
         // endpoint can have one: there is nothing to delete.
@@ -216,6 +277,7 @@ impl BridgeDriver {
                 .flatten()
                 .collect(),
             mac: MacAddress(self.netlink.link_mac(pair.peer).await?),
+            published: Vec::new(),
         };
         self.store
             .update(|state| {
@@ -225,6 +287,22 @@ impl BridgeDriver {
             })
             .await?;
         Ok(endpoint)
+    }
+
+    /// Records the ports published to an endpoint (if it still exists).
+    async fn set_published(
+        &self,
+        endpoint_id: &str,
+        bindings: Vec<PortBinding>,
+    ) -> Result<(), Error> {
+        self.store
+            .update(|state| {
+                if let Some(endpoint) = state.endpoints.get_mut(endpoint_id) {
+                    endpoint.published = bindings;
+                }
+            })
+            .await?;
+        Ok(())
     }
 
     /// Removes a network and its endpoints from the state.
@@ -308,6 +386,42 @@ fn known_network<'a>(state: &'a State, network_id: &str) -> Result<&'a NetworkSt
         .networks
         .get(network_id)
         .ok_or_else(|| Error::UnknownNetwork(network_id.to_owned()))
+}
+
+fn known_endpoint<'a>(state: &'a State, endpoint_id: &str) -> Result<&'a EndpointState, Error> {
+    state
+        .endpoints
+        .get(endpoint_id)
+        .ok_or_else(|| Error::UnknownEndpoint(endpoint_id.to_owned()))
+}
+
+/// The rules of the ports `endpoint` publishes now. Its bindings were checked by
+/// [`ports::rules`] before they were recorded, so they always make rules.
+fn published_rules(network: &NetworkState, endpoint: &EndpointState) -> Vec<firewall::Rule> {
+    ports::rules(&network.bridge, &endpoint.addresses, &endpoint.published).unwrap_or_default()
+}
+
+/// A binding of `bindings` whose host port another endpoint than `endpoint_id` already
+/// publishes (same protocol, and the same host address or either on all addresses), with
+/// that endpoint's id.
+fn port_in_use<'a>(
+    state: &'a State,
+    endpoint_id: &str,
+    bindings: &'a [PortBinding],
+) -> Option<(&'a PortBinding, &'a str)> {
+    let clash = |a: &PortBinding, b: &PortBinding| {
+        a.proto == b.proto
+            && a.host_port == b.host_port
+            && (a.host_ip.is_none() || b.host_ip.is_none() || a.host_ip == b.host_ip)
+    };
+    bindings.iter().find_map(|binding| {
+        state
+            .endpoints
+            .values()
+            .filter(|other| other.id != endpoint_id)
+            .find(|other| other.published.iter().any(|theirs| clash(binding, theirs)))
+            .map(|other| (binding, other.id.as_str()))
+    })
 }
 
 /// The `CreateEndpoint` answer: the MAC only when dockerd had none (dockerd refuses an
@@ -404,6 +518,42 @@ mod tests {
             Err(Error::NetworkExists(_))
         ));
         assert_eq!(state.networks.len(), 1);
+    }
+
+    #[test]
+    fn a_host_port_is_published_by_one_endpoint_at_a_time() {
+        let published = |host_ip: Option<&str>, host_port| PortBinding {
+            host_ip: host_ip.map(|ip| ip.parse().unwrap()),
+            host_port,
+            host_port_end: host_port,
+            port: 80,
+            ..PortBinding::default()
+        };
+        let mut state = State::default();
+        state.endpoints.insert(
+            "e1".into(),
+            EndpointState {
+                id: "e1".into(),
+                network_id: ID.into(),
+                host_veth: "dkv-e1".into(),
+                container_veth: "dkc-e1".into(),
+                addresses: vec!["10.77.0.2/24".parse().unwrap()],
+                mac: MacAddress([2, 0, 0, 0, 0, 1]),
+                published: vec![published(Some("192.0.2.1"), 8080)],
+            },
+        );
+        let all = [published(None, 8080)];
+        assert_eq!(port_in_use(&state, "e2", &all).map(|(_, e)| e), Some("e1"));
+        let same = [published(Some("192.0.2.1"), 8080)];
+        assert!(port_in_use(&state, "e2", &same).is_some());
+        assert!(port_in_use(&state, "e1", &same).is_none(), "its own port");
+        let other_address = [published(Some("192.0.2.2"), 8080)];
+        assert!(port_in_use(&state, "e2", &other_address).is_none());
+        let other_port = [published(None, 8081)];
+        assert!(port_in_use(&state, "e2", &other_port).is_none());
+        let mut udp = published(None, 8080);
+        udp.proto = dknet::network::Protocol::Udp;
+        assert!(port_in_use(&state, "e2", &[udp]).is_none());
     }
 
     #[test]

@@ -15,7 +15,11 @@
 //!   the host's address when it leaves through another interface (`nat POSTROUTING -s
 //!   SUBNET ! -o BR -j MASQUERADE`). Forwarding itself (`net.ipv4.ip_forward`) is the host's
 //!   business; dockerd switches it on. Unlike Docker's own networks, plugin networks are not
-//!   isolated from Docker's bridges by `DOCKER-ISOLATION` chains.
+//!   isolated from Docker's bridges by Docker's chains (`DOCKER-ISOLATION-STAGE-*` on 20.10
+//!   and 28, `DOCKER-INTERNAL` and per-bridge rules in `DOCKER-FORWARD` on 29): the rules
+//!   here are inserted at the top of `FORWARD`, ahead of every jump into Docker's chains
+//!   but `DOCKER-USER` (the administrator's, which dockerd keeps first), and Docker's chains
+//!   never name the plugin's bridges, so the same rules hold on every layout.
 //! - an `--internal` network talks to nothing but itself: everything from the bridge to
 //!   another interface and from another interface to the bridge is dropped. These two
 //!   `DROP` rules go into the `mangle` table's `FORWARD` chain, which the kernel runs before
@@ -23,6 +27,9 @@
 //!   ordinary network created later (inserted above them), and a container on that network
 //!   would reach the internal one, masqueraded behind the internal bridge's own address.
 //!   The host still reaches the gateway address (that is `INPUT`, not `FORWARD`).
+//!
+//! Published ports (`docker run -p`) have rules of their own, per endpoint: see
+//! [`ports`](super::ports).
 
 use std::fmt;
 use std::io;

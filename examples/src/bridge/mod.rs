@@ -2,7 +2,8 @@
 //!
 //! One concern per module: [`driver`] answers dockerd, [`options`] reads `-o key=value`,
 //! [`names`] derives interface names from Docker's ids, [`netlink`] creates links and
-//! addresses, [`firewall`] manages the iptables rules, [`state`] persists what was made,
+//! addresses, [`firewall`] manages the iptables rules, [`ports`] writes the rules of
+//! published ports, [`state`] persists what was made,
 //! and [`reconcile`] makes the kernel match that state again at start-up.
 
 pub mod driver;
@@ -10,6 +11,7 @@ pub mod firewall;
 pub mod names;
 pub mod netlink;
 pub mod options;
+pub mod ports;
 pub mod reconcile;
 pub mod state;
 
@@ -53,6 +55,14 @@ pub enum Error {
     /// A call named a network this plugin does not know.
     #[error("no such network {0}: it was not created by this plugin, or its state was lost")]
     UnknownNetwork(String),
+    /// A host port is already published by another endpoint of this plugin.
+    #[error("host port {port} is already published by endpoint {endpoint}")]
+    PortInUse {
+        /// The host port.
+        port: u16,
+        /// The endpoint publishing it.
+        endpoint: String,
+    },
     /// A call named an endpoint this plugin does not know.
     #[error("no such endpoint {0}")]
     UnknownEndpoint(String),
@@ -62,6 +72,9 @@ pub enum Error {
     /// An iptables or ip6tables call failed.
     #[error(transparent)]
     Firewall(#[from] firewall::Error),
+    /// A published port (`docker run -p`) cannot be served.
+    #[error(transparent)]
+    Port(#[from] ports::Error),
     /// Reading or writing the state failed.
     #[error(transparent)]
     State(#[from] state::Error),

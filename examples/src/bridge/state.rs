@@ -17,7 +17,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use dknet::network::MacAddress;
+use dknet::network::{MacAddress, PortBinding};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -115,6 +115,10 @@ pub struct EndpointState {
     pub addresses: Vec<IpNet>,
     /// The MAC address of the container end.
     pub mac: MacAddress,
+    /// The ports published to it while it is its container's gateway endpoint (see
+    /// [`super::ports`]); absent from state files written before ports were published.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub published: Vec<PortBinding>,
 }
 
 /// The persisted state and the lock that serialises changes to it.
@@ -286,6 +290,7 @@ mod tests {
                 "fd00::2/64".parse().unwrap(),
             ],
             mac: MacAddress([0x02, 0x42, 0x0a, 0x01, 0x00, 0x02]),
+            published: Vec::new(),
         }
     }
 
