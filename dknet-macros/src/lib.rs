@@ -34,6 +34,20 @@ pub fn network_driver(
     expanded.into()
 }
 
+/// *Implemented in the `dknet-macros` crate: depend on `dknet` and write
+/// `#[dknet::ipam_driver]`.*
+#[proc_macro_attribute]
+pub fn ipam_driver(
+    args: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    let expanded = expand_subsystem(&table::IPAM, args.into(), item.into());
+    if std::env::var_os("DKNET_MACROS_DEBUG").is_some_and(|value| value == "1") {
+        eprintln!("#[ipam_driver] expansion:\n{expanded}");
+    }
+    expanded.into()
+}
+
 /// `#[network_driver(args)] item`, expanded.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     expand_subsystem(&table::NETWORK, args, item)

@@ -5,8 +5,10 @@ mod context;
 mod dispatch;
 mod driver_error;
 mod error;
+pub mod ipam;
 pub mod network;
 mod plugin;
+mod protocol;
 mod server;
 mod shutdown;
 pub mod testing;
@@ -18,6 +20,8 @@ pub mod __private;
 
 pub use activation::ActivateResponse;
 pub use context::Context;
+#[doc = include_str!("ipam_driver.md")]
+pub use dknet_macros::ipam_driver;
 #[doc = include_str!("network_driver.md")]
 pub use dknet_macros::network_driver;
 pub use driver_error::DriverError;

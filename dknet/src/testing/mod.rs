@@ -51,6 +51,6 @@ mod connect;
 mod error;
 mod fixture;
 
-pub use client::Client;
+pub use client::{Client, IpamClient};
 pub use error::{CallError, RawResponse};
 pub use fixture::{load_fixture, FixtureEntry, Replay, Replayed};
