@@ -15,7 +15,8 @@ pub use crate::network::NetworkDriver;
 #[diagnostic::on_unimplemented(
     message = "this driver method must answer with `{R}`, not `{Self}`",
     label = "expected `{R}`",
-    note = "a method returns its response type, or `Result<{R}, E>` with any `E: Display`; \
+    note = "a method returns its response type, or `Result<{R}, E>` with any `E: Display` \
+            (or `()` where the response has a default); \
             see the method table in the documentation of `dknet::network_driver` or `dknet::ipam_driver`"
 )]
 pub trait Reply<R> {
@@ -28,6 +29,40 @@ impl<R> Reply<R> for R {
         self
     }
 }
+
+/// A response type whose `Default` is a complete answer, so a method may
+/// return `()` (or nothing) for it: "nothing to add".
+#[diagnostic::on_unimplemented(
+    message = "this driver method must answer with `{Self}`, not `()`",
+    label = "`{Self}` has no default answer",
+    note = "return `{Self}` or `Result<{Self}, E>` with any `E: Display`"
+)]
+pub trait DefaultAnswer: Default {}
+
+impl<R: DefaultAnswer> Reply<R> for () {
+    fn into_reply(self) -> R {
+        R::default()
+    }
+}
+
+macro_rules! default_answers {
+    ($($response:ty),* $(,)?) => {
+        $(impl DefaultAnswer for $response {})*
+    };
+}
+
+// Every response type with a `Default`; `RequestPoolResponse` and
+// `RequestAddressResponse` have none (a pool or address must be named).
+default_answers!(
+    crate::network::GetCapabilitiesResponse,
+    crate::network::GwAllocCheckResponse,
+    crate::network::AllocateNetworkResponse,
+    crate::network::CreateEndpointResponse,
+    crate::network::EndpointOperInfoResponse,
+    crate::network::JoinResponse,
+    ipam::GetCapabilitiesResponse,
+    ipam::GetDefaultAddressSpacesResponse,
+);
 
 /// Turns a driver method's `Result<T, E>` into the trait's result: an error
 /// becomes a 500 carrying `E`'s `Display` text.

@@ -26,6 +26,9 @@ pub use dknet_macros::ipam_driver;
 pub use dknet_macros::network_driver;
 pub use driver_error::DriverError;
 pub use error::Error;
+/// Re-exported for the address types of the wire types (`IpNet` and
+/// friends), so IPAM drivers need no direct dependency on it.
+pub use ipnet;
 pub use plugin::{
     serve_tcp, serve_unix, BoundPlugin, Plugin, DEFAULT_PLUGIN_DIR, DEFAULT_SPEC_DIR,
 };
