@@ -41,11 +41,16 @@ pub fn ipam_driver(
     args: proc_macro::TokenStream,
     item: proc_macro::TokenStream,
 ) -> proc_macro::TokenStream {
-    let expanded = expand_subsystem(&table::IPAM, args.into(), item.into());
+    let expanded = expand_ipam(args.into(), item.into());
     if std::env::var_os("DKNET_MACROS_DEBUG").is_some_and(|value| value == "1") {
         eprintln!("#[ipam_driver] expansion:\n{expanded}");
     }
     expanded.into()
+}
+
+/// `#[ipam_driver(args)] item`, expanded.
+pub(crate) fn expand_ipam(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand_subsystem(&table::IPAM, args, item)
 }
 
 /// `#[network_driver(args)] item`, expanded.

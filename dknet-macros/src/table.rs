@@ -151,7 +151,7 @@ pub(crate) const IPAM: Subsystem = Subsystem {
         ],
     },
     methods: &[
-        method("get_capabilities", "GetCapabilities", None, Some("GetCapabilitiesResponse"), "the attribute's `requires_mac_address` and `requires_request_replay` (both `false` by default)"),
+        method("get_capabilities", "GetCapabilities", None, Some("GetCapabilitiesResponse"), "the attribute's `requires_mac_address` and `requires_request_replay`"),
         method("get_default_address_spaces", "GetDefaultAddressSpaces", None, Some("GetDefaultAddressSpacesResponse"), "`LocalDefault` and `GlobalDefault`"),
         method("request_pool", "RequestPool", Some("RequestPoolRequest"), Some("RequestPoolResponse"), "required"),
         method("release_pool", "ReleasePool", Some("ReleasePoolRequest"), None, "required"),
