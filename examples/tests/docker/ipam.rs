@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::assert_reaches;
 use super::cli::{docker, docker_fails, docker_ok, Background};
-use super::lab::{ipv4_of, ipv6_of, Lab, IMAGE};
+use super::lab::{endpoint_field, ipv4_of, ipv6_of, Lab, IMAGE};
 use super::plugin::Kind;
 
 /// The network's subnets (IPv4 first), as `docker network inspect` shows them.
@@ -305,6 +305,7 @@ fn ipam_twenty_containers_at_once_get_distinct_addresses_all_released_after() {
     }
     let addresses: BTreeSet<String> = names.iter().map(|name| ipv4_of(name, &net)).collect();
     assert_eq!(addresses.len(), 20, "{addresses:?}");
+    let gateway = endpoint_field(&names[0], &net, "Gateway");
     // One `docker rm -f` of all twenty: the releases arrive concurrently.
     let mut remove = vec!["rm", "-f"];
     remove.extend(names.iter().map(String::as_str));
