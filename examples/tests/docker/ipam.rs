@@ -305,7 +305,7 @@ fn ipam_twenty_containers_at_once_get_distinct_addresses_all_released_after() {
     }
     let addresses: BTreeSet<String> = names.iter().map(|name| ipv4_of(name, &net)).collect();
     assert_eq!(addresses.len(), 20, "{addresses:?}");
-    let gateway = endpoint_field(&names[0], &net, "Gateway");
+    let gateway_address = endpoint_field(&names[0], &net, "Gateway");
     // One `docker rm -f` of all twenty: the releases arrive concurrently.
     let mut remove = vec!["rm", "-f"];
     remove.extend(names.iter().map(String::as_str));
@@ -313,7 +313,7 @@ fn ipam_twenty_containers_at_once_get_distinct_addresses_all_released_after() {
     assert!(output.success(), "{output}");
     assert_eq!(
         recorded_addresses(&lab),
-        [gateway(&net)],
+        [gateway_address],
         "only the gateway is left"
     );
     lab.remove_all();
