@@ -1,11 +1,56 @@
 //! Phase 3: rules that involve more than one method or argument.
 
-use crate::lower::{Driver, Errors};
+use crate::lower::{alternatives, Driver, Errors};
 
 /// Checks the lowered driver as a whole.
 pub(crate) fn driver(driver: &Driver<'_>, errors: &mut Errors) {
     duplicates(driver, errors);
     capabilities(driver, errors);
+    required(driver, errors);
+}
+
+/// A method the protocol cannot do without, left out. Reported at the
+/// impl's type, naming every missing method.
+fn required(driver: &Driver<'_>, errors: &mut Errors) {
+    let missing: Vec<&str> = driver
+        .sub
+        .required
+        .iter()
+        .copied()
+        .filter(|method| !driver.wrote(method))
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    let sub = driver.sub;
+    let listed = alternatives(missing.iter().copied()).replace(" or ", " and ");
+    let signatures: Vec<String> = missing
+        .iter()
+        .filter_map(|name| sub.method(name))
+        .map(|method| {
+            format!(
+                "fn {}(&self, request: {}) -> Result<{}, E>",
+                method.name,
+                method.request.unwrap_or_default(),
+                method.response_text()
+            )
+        })
+        .collect();
+    let (noun, verb, it) = if missing.len() == 1 {
+        ("method", "is", "it")
+    } else {
+        ("methods", "are", "them")
+    };
+    errors.over(
+        &driver.item.self_ty,
+        format!(
+            "`#[{}]` {noun} {listed} {verb} missing: `{}` has no useful default for {it}\n\
+             help: add {}",
+            sub.attribute,
+            sub.trait_name,
+            signatures.join(", ")
+        ),
+    );
 }
 
 /// A method written twice. Copies under `#[cfg]` may be alternatives for

@@ -11,7 +11,7 @@ use syn::visit::Visit;
 use syn::Type;
 
 use crate::lower::{Driver, Method};
-use crate::table::CapabilityArg;
+use crate::table::{CapabilityArg, KeyKind};
 use crate::tokens::first_and_last;
 
 /// The author's impl block as written, with the clippy lints that the
@@ -74,11 +74,17 @@ fn capabilities_fn(driver: &Driver<'_>) -> TokenStream {
             let value = given
                 .map(|given| given.value)
                 .or_else(|| key.value(key.default?));
-            let path = value.map(|value| {
-                let segments: Vec<&str> = std::iter::once(sub.module)
-                    .chain(value.split("::"))
-                    .collect();
-                driver.path(span, &segments)
+            let path = value.map(|value| match key.kind {
+                KeyKind::Bool => {
+                    let flag = value == "true";
+                    quote!(#flag)
+                }
+                KeyKind::Str => {
+                    let segments: Vec<&str> = std::iter::once(sub.module)
+                        .chain(value.split("::"))
+                        .collect();
+                    driver.path(span, &segments)
+                }
             });
             match (key.default, path) {
                 (Some(_), Some(path)) => path,

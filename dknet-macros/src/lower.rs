@@ -10,7 +10,7 @@ use syn::{Attribute, Expr, Ident, ImplItem, ItemImpl, Lit, LitStr};
 use crate::parse::Arg;
 use crate::signature::{self, Shape};
 use crate::suggest::closest;
-use crate::table::{Key, Subsystem};
+use crate::table::{Key, KeyKind, Subsystem};
 use crate::tokens::first_and_last;
 
 /// Errors collected while lowering and checking (serde's `Ctxt`).
@@ -159,6 +159,20 @@ fn lower_args(driver: &mut Driver<'_>, args: &[Arg], errors: &mut Errors) {
             unknown_key(sub, key, errors);
             continue;
         }
+        if let Some(spec) = spec.filter(|spec| spec.kind == KeyKind::Bool) {
+            match boolean(value) {
+                Some(flag) => driver.keys.push(KeyValue {
+                    key: spec,
+                    value: if flag { "true" } else { "false" },
+                    span: key.span(),
+                }),
+                None => errors.over(
+                    value,
+                    format!("expected `true` or `false`: `{name} = true`"),
+                ),
+            }
+            continue;
+        }
         let Some(text) = string(value) else {
             let example = spec.map_or("::dknet", |spec| spec.values[0].0);
             errors.over(
@@ -194,6 +208,17 @@ fn lower_args(driver: &mut Driver<'_>, args: &[Arg], errors: &mut Errors) {
                 ),
             },
         }
+    }
+}
+
+/// The boolean literal `value` is, if it is one.
+fn boolean(value: &Expr) -> Option<bool> {
+    match value {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Bool(flag),
+            ..
+        }) => Some(flag.value),
+        _ => None,
     }
 }
 

@@ -3,7 +3,7 @@
 //! Only what cannot be parsed at all fails here; whether the parts make sense
 //! is for [`lower`](crate::lower).
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
@@ -47,8 +47,53 @@ pub(crate) fn args(sub: &Subsystem, tokens: TokenStream) -> syn::Result<Vec<Arg>
     parser.parse2(tokens)
 }
 
-/// Parses the annotated item, which must be an inherent `impl` block.
+/// Parses the annotated item, which must be an inherent `impl` block, with
+/// its method bodies left unparsed (emptied): only signatures matter here, and
+/// a syntax error in a body is rustc's to report, on the author's unchanged
+/// tokens.
 pub(crate) fn item(sub: &Subsystem, tokens: TokenStream) -> syn::Result<ItemImpl> {
+    parse_item(sub, map_last_group(tokens, empty_bodies))
+}
+
+/// Parses only the header (`impl<...> Type where ...`) of an item whose
+/// items do not parse, so that the fallback impl can still be emitted.
+pub(crate) fn header(sub: &Subsystem, tokens: TokenStream) -> syn::Result<ItemImpl> {
+    parse_item(sub, map_last_group(tokens, |_| TokenStream::new()))
+}
+
+/// `tokens` with the content of its last `{ ... }` group (an impl's body)
+/// passed through `map`.
+fn map_last_group(
+    tokens: TokenStream,
+    map: impl FnOnce(TokenStream) -> TokenStream,
+) -> TokenStream {
+    let mut trees: Vec<TokenTree> = tokens.into_iter().collect();
+    if let Some(TokenTree::Group(body)) = trees.last_mut() {
+        if body.delimiter() == Delimiter::Brace {
+            let mut mapped = Group::new(Delimiter::Brace, map(body.stream()));
+            mapped.set_span(body.span());
+            *body = mapped;
+        }
+    }
+    trees.into_iter().collect()
+}
+
+/// An impl body with every `{ ... }` at its top level (method bodies,
+/// `const` blocks, braced macro calls) emptied to `{}`, which still parses.
+fn empty_bodies(body: TokenStream) -> TokenStream {
+    body.into_iter()
+        .map(|tree| match tree {
+            TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => {
+                let mut empty = Group::new(Delimiter::Brace, TokenStream::new());
+                empty.set_span(group.span());
+                TokenTree::Group(empty)
+            }
+            other => other,
+        })
+        .collect()
+}
+
+fn parse_item(sub: &Subsystem, tokens: TokenStream) -> syn::Result<ItemImpl> {
     let item: Item = syn::parse2(tokens)?;
     let (span, what) = match item {
         Item::Impl(item) => match &item.trait_ {

@@ -227,28 +227,28 @@ impl Check<'_> {
         (request_at, context_at)
     }
 
-    /// The request's type, by its last segment: `dknet::network::JoinRequest` or `JoinRequest`.
+    /// The request's type, by its last segment: `dknet::network::JoinRequest`
+    /// or `JoinRequest`. Only another method's request type is refused here;
+    /// anything else (an alias such as `type Req = JoinRequest;`) is left to
+    /// rustc, which checks the generated call.
     fn request_type(&mut self, expected: &str, param: &PatType) {
-        let found = last_segment(&param.ty);
-        if found.as_deref() == Some(expected) {
+        let Some(found) = last_segment(&param.ty) else {
             return;
-        }
-        let hint = match found
-            .as_deref()
-            .and_then(|found| self.sub.method_taking(found))
-        {
-            Some(other) => format!(
-                "\nhelp: `{}` is the request of `{}`",
-                other.request.unwrap_or_default(),
-                other.name
-            ),
-            None => String::new(),
+        };
+        let Some(other) = self
+            .sub
+            .method_taking(&found)
+            .filter(|other| other.name != self.method.name)
+        else {
+            return;
         };
         let message = format!(
-            "`#[{}]` method `{}` takes a `{expected}`, not `{}`{hint}",
+            "`#[{}]` method `{}` takes a `{expected}`, not `{}`\n\
+             help: `{found}` is the request of `{}`",
             self.sub.attribute,
             self.method.name,
-            tidy(&param.ty)
+            tidy(&param.ty),
+            other.name
         );
         self.fail_over(&param.ty, message);
     }
@@ -271,16 +271,14 @@ impl Check<'_> {
         }
     }
 
-    /// The obvious mistakes: `()` where a response is needed, another method's
-    /// response type, a response where there is none. The rest is left to the
-    /// `Reply` bound in the generated code.
+    /// The obvious mistakes: another method's response or request type, a
+    /// response where there is none. `()` (or no return type) is fine where
+    /// the response has a default, which it then answers; the rest is left to
+    /// the `Reply` bound in the generated code.
     fn response(&mut self, sig: &Signature, found: Option<&Type>) {
         let (sub, method) = (self.sub, self.method);
-        let unit =
-            found.is_none_or(|ty| matches!(ty, Type::Tuple(tuple) if tuple.elems.is_empty()));
         let found_name = found.and_then(last_segment);
         let wrong = match (method.response, found_name.as_deref()) {
-            (Some(_), _) if unit => true,
             (expected, Some(found)) => {
                 let known =
                     sub.method_answering(found).is_some() || sub.method_taking(found).is_some();

@@ -17,6 +17,8 @@ pub(crate) struct Subsystem {
     pub(crate) capabilities: Capabilities,
     /// Every method an author may write.
     pub(crate) methods: &'static [Method],
+    /// The methods an author must write (there is no useful default).
+    pub(crate) required: &'static [&'static str],
 }
 
 /// One protocol method.
@@ -52,14 +54,25 @@ pub(crate) enum CapabilityArg {
     Written(&'static str),
 }
 
-/// An attribute key such as `scope = "local"`.
+/// An attribute key such as `scope = "local"` or `requires_mac_address = true`.
 pub(crate) struct Key {
     /// The key.
     pub(crate) name: &'static str,
+    /// What kind of literal the value is.
+    pub(crate) kind: KeyKind,
     /// The accepted strings and the runtime value (a path in `module`) each stands for.
     pub(crate) values: &'static [(&'static str, &'static str)],
     /// The string used when the key is absent; `None` makes the argument an `Option`.
     pub(crate) default: Option<&'static str>,
+}
+
+/// The literal an attribute key takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyKind {
+    /// A string naming a value of the runtime (`"local"` for `Scope::Local`).
+    Str,
+    /// `true` or `false`, passed on as is.
+    Bool,
 }
 
 const SCOPES: &[(&str, &str)] = &[("local", "Scope::Local"), ("global", "Scope::Global")];
@@ -77,11 +90,13 @@ pub(crate) const NETWORK: Subsystem = Subsystem {
         args: &[
             CapabilityArg::Key(Key {
                 name: "scope",
+                kind: KeyKind::Str,
                 values: SCOPES,
                 default: Some("local"),
             }),
             CapabilityArg::Key(Key {
                 name: "connectivity_scope",
+                kind: KeyKind::Str,
                 values: SCOPES,
                 default: None,
             }),
@@ -105,6 +120,45 @@ pub(crate) const NETWORK: Subsystem = Subsystem {
         method("program_external_connectivity", "ProgramExternalConnectivity", Some("ProgramExternalConnectivityRequest"), None, "404 not supported (dockerd reads it as nothing to do)"),
         method("revoke_external_connectivity", "RevokeExternalConnectivity", Some("RevokeExternalConnectivityRequest"), None, "404 not supported (dockerd reads it as nothing to do)"),
     ],
+    required: &[],
+};
+
+const BOOLS: &[(&str, &str)] = &[("true", "true"), ("false", "false")];
+
+/// `#[ipam_driver]`: libnetwork's remote IPAM protocol.
+#[rustfmt::skip]
+pub(crate) const IPAM: Subsystem = Subsystem {
+    attribute: "ipam_driver",
+    protocol: "IpamDriver",
+    module: "ipam",
+    trait_name: "IpamDriver",
+    capabilities: Capabilities {
+        method: "get_capabilities",
+        builder: "ipam_capabilities",
+        args: &[
+            CapabilityArg::Key(Key {
+                name: "requires_mac_address",
+                kind: KeyKind::Bool,
+                values: BOOLS,
+                default: Some("false"),
+            }),
+            CapabilityArg::Key(Key {
+                name: "requires_request_replay",
+                kind: KeyKind::Bool,
+                values: BOOLS,
+                default: Some("false"),
+            }),
+        ],
+    },
+    methods: &[
+        method("get_capabilities", "GetCapabilities", None, Some("GetCapabilitiesResponse"), "the attribute's `requires_mac_address` and `requires_request_replay`"),
+        method("get_default_address_spaces", "GetDefaultAddressSpaces", None, Some("GetDefaultAddressSpacesResponse"), "`LocalDefault` and `GlobalDefault`"),
+        method("request_pool", "RequestPool", Some("RequestPoolRequest"), Some("RequestPoolResponse"), "required"),
+        method("release_pool", "ReleasePool", Some("ReleasePoolRequest"), None, "required"),
+        method("request_address", "RequestAddress", Some("RequestAddressRequest"), Some("RequestAddressResponse"), "required"),
+        method("release_address", "ReleaseAddress", Some("ReleaseAddressRequest"), None, "required"),
+    ],
+    required: &["request_pool", "release_pool", "request_address", "release_address"],
 };
 
 const fn method(

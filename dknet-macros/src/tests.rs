@@ -11,6 +11,15 @@ use quote::quote;
 use crate::expand;
 
 fn snapshot(name: &str, args: TokenStream, item: TokenStream) {
+    snapshot_with(name, expand, args, item);
+}
+
+fn snapshot_with(
+    name: &str,
+    expand: fn(TokenStream, TokenStream) -> TokenStream,
+    args: TokenStream,
+    item: TokenStream,
+) {
     let expanded = expand(args, item);
     let file = syn::parse2(expanded.clone()).unwrap_or_else(|error| {
         panic!("{name}: the expansion does not parse: {error}\n{expanded}")
@@ -136,30 +145,75 @@ fn not_an_impl() {
     );
 }
 
-/// The method table in the macro's documentation is the table the macro uses.
+/// The method tables in the macros' documentation are the tables the macros use.
 #[test]
-fn documented_method_table_matches_the_table() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dknet/src/network_driver.md");
-    let Ok(docs) = std::fs::read_to_string(&path) else {
-        return; // Outside the workspace (a packaged crate): nothing to compare.
-    };
-    for method in crate::table::NETWORK.methods {
-        let request = method
-            .request
-            .map_or_else(|| "none".to_owned(), |request| format!("`{request}`"));
-        let row = format!(
-            "| `{}` | `{}` | {request} | `{}` | {} |",
-            method.name,
-            method.protocol,
-            method.response_text(),
-            method.default
-        );
-        assert!(
-            docs.contains(&row),
-            "{} lacks the row\n{row}",
-            path.display()
-        );
+fn documented_method_tables_match_the_tables() {
+    for (table, doc) in [
+        (&crate::table::NETWORK, "network_driver.md"),
+        (&crate::table::IPAM, "ipam_driver.md"),
+    ] {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../dknet/src")
+            .join(doc);
+        let Ok(docs) = std::fs::read_to_string(&path) else {
+            return; // Outside the workspace (a packaged crate): nothing to compare.
+        };
+        for method in table.methods {
+            let request = method
+                .request
+                .map_or_else(|| "none".to_owned(), |request| format!("`{request}`"));
+            let row = format!(
+                "| `{}` | `{}` | {request} | `{}` | {} |",
+                method.name,
+                method.protocol,
+                method.response_text(),
+                method.default
+            );
+            assert!(
+                docs.contains(&row),
+                "{} lacks the row\n{row}",
+                path.display()
+            );
+        }
     }
+}
+
+#[test]
+fn ipam_driver() {
+    snapshot_with(
+        "ipam",
+        crate::expand_ipam,
+        quote!(requires_mac_address = true),
+        quote! {
+            impl Pools {
+                async fn request_pool(&self, request: RequestPoolRequest) -> Result<RequestPoolResponse, Error> {
+                    self.pool(request).await
+                }
+                fn release_pool(&self, _: ReleasePoolRequest) {}
+                fn request_address(&self, request: RequestAddressRequest, context: dknet::Context) -> Result<RequestAddressResponse, Error> {
+                    self.address(request, context)
+                }
+                fn release_address(&self, _: ReleaseAddressRequest) {}
+            }
+        },
+    );
+}
+
+/// A body that does not parse still gets the generated impl (issue 10, item 14):
+/// rustc then reports only the syntax error, on the author's tokens.
+#[test]
+fn a_body_syntax_error_keeps_the_generated_impl() {
+    let item = quote! {
+        impl Bridge {
+            async fn join(&self, request: JoinRequest) -> JoinResponse {
+                let x = ;
+            }
+        }
+    };
+    let expanded = expand(quote!(), item).to_string();
+    assert!(!expanded.contains("compile_error"), "{expanded}");
+    assert!(expanded.contains("fn join"), "{expanded}");
+    assert!(expanded.contains("Self :: join"), "{expanded}");
 }
 
 /// `crate = "..."` replaces every mention of `::dknet`.

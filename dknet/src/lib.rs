@@ -5,8 +5,10 @@ mod context;
 mod dispatch;
 mod driver_error;
 mod error;
+pub mod ipam;
 pub mod network;
 mod plugin;
+mod protocol;
 mod server;
 mod shutdown;
 pub mod testing;
@@ -18,10 +20,15 @@ pub mod __private;
 
 pub use activation::ActivateResponse;
 pub use context::Context;
+#[doc = include_str!("ipam_driver.md")]
+pub use dknet_macros::ipam_driver;
 #[doc = include_str!("network_driver.md")]
 pub use dknet_macros::network_driver;
 pub use driver_error::DriverError;
 pub use error::Error;
+/// Re-exported for the address types of the wire types (`IpNet` and
+/// friends), so IPAM drivers need no direct dependency on it.
+pub use ipnet;
 pub use plugin::{
     serve_tcp, serve_unix, BoundPlugin, Plugin, DEFAULT_PLUGIN_DIR, DEFAULT_SPEC_DIR,
 };

@@ -3,8 +3,11 @@
 //! - `dknet-noop` (`src/bin/dknet-noop.rs`): the smallest plugin; every call succeeds.
 //! - `dknet-bridge` (`src/bin/dknet-bridge.rs`, driver in [`bridge`]): a real driver that
 //!   gives each network a Linux bridge and each container a veth pair on it.
+//! - `dknet-ipam` (`src/bin/dknet-ipam.rs`, driver in [`ipam`]): an IPAM driver handing out
+//!   pools and addresses without overlap, persisted across restarts.
 //!
 //! [`cli`] holds what the binaries share: where to listen, and logging.
 
 pub mod bridge;
 pub mod cli;
+pub mod ipam;

@@ -20,6 +20,8 @@
 
 #[path = "docker/cli.rs"]
 mod cli;
+#[path = "docker/ipam.rs"]
+mod ipam;
 #[path = "docker/lab.rs"]
 mod lab;
 #[path = "docker/plugin.rs"]

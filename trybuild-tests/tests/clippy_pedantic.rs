@@ -75,3 +75,49 @@ async fn strictly_linted_drivers_answer() {
         .unwrap();
     assert_eq!(capabilities.scope, Scope::Local);
 }
+
+struct PedanticIpam;
+
+#[dknet::ipam_driver(requires_mac_address = true)]
+impl PedanticIpam {
+    async fn request_pool(
+        &self,
+        request: dknet::ipam::RequestPoolRequest,
+    ) -> Result<dknet::ipam::RequestPoolResponse, String> {
+        let pool = request.pool.ok_or("give --subnet")?;
+        Ok(dknet::ipam::RequestPoolResponse::new(
+            pool.to_string(),
+            pool,
+        ))
+    }
+
+    fn release_pool(&self, _request: dknet::ipam::ReleasePoolRequest) {}
+
+    fn request_address(
+        &self,
+        _request: dknet::ipam::RequestAddressRequest,
+        _context: Context,
+    ) -> Result<dknet::ipam::RequestAddressResponse, String> {
+        Err("full".to_owned())
+    }
+
+    async fn release_address(&self, _request: dknet::ipam::ReleaseAddressRequest) {}
+}
+
+#[tokio::test]
+async fn strictly_linted_ipam_driver_answers() {
+    use dknet::ipam::IpamDriver;
+    let capabilities = Arc::new(PedanticIpam)
+        .get_capabilities(Context::new())
+        .await
+        .unwrap();
+    assert!(capabilities.requires_mac_address);
+    let error = Arc::new(PedanticIpam)
+        .request_pool(
+            dknet::ipam::RequestPoolRequest::new("LocalDefault", false),
+            Context::new(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.message(), "give --subnet");
+}

@@ -1,17 +1,3 @@
-#[allow(clippy::unused_self, clippy::unused_async, clippy::needless_pass_by_value)]
-impl Bridge {
-    fn get_capabilities(&self) -> GetCapabilitiesResponse {
-        GetCapabilitiesResponse::default()
-    }
-    #[cfg(feature = "gateway")]
-    async fn gw_alloc_check(
-        &self,
-        _request: GwAllocCheckRequest,
-        context: Context,
-    ) -> GwAllocCheckResponse {
-        GwAllocCheckResponse::default()
-    }
-}
 impl ::dknet::network::NetworkDriver for Bridge {
     fn get_capabilities(
         self: ::std::sync::Arc<Self>,
@@ -44,5 +30,19 @@ impl ::dknet::network::NetworkDriver for Bridge {
                 GwAllocCheckResponse,
             >(Self::gw_alloc_check(&*self, __dknet_request, __dknet_context).await)
         }
+    }
+}
+#[allow(clippy::unused_self, clippy::unused_async, clippy::needless_pass_by_value)]
+impl Bridge {
+    fn get_capabilities(&self) -> GetCapabilitiesResponse {
+        GetCapabilitiesResponse::default()
+    }
+    #[cfg(feature = "gateway")]
+    async fn gw_alloc_check(
+        &self,
+        _request: GwAllocCheckRequest,
+        context: Context,
+    ) -> GwAllocCheckResponse {
+        GwAllocCheckResponse::default()
     }
 }

@@ -1,13 +1,3 @@
-#[allow(clippy::unused_self, clippy::unused_async, clippy::needless_pass_by_value)]
-impl Bridge {
-    #[cfg(unix)]
-    async fn gw_alloc_check(
-        &self,
-        _request: GwAllocCheckRequest,
-    ) -> GwAllocCheckResponse {
-        GwAllocCheckResponse::default()
-    }
-}
 impl ::dknet::network::NetworkDriver for Bridge {
     fn get_capabilities(
         self: ::std::sync::Arc<Self>,
@@ -45,5 +35,15 @@ impl ::dknet::network::NetworkDriver for Bridge {
                 GwAllocCheckResponse,
             >(Self::gw_alloc_check(&*self, __dknet_request).await)
         }
+    }
+}
+#[allow(clippy::unused_self, clippy::unused_async, clippy::needless_pass_by_value)]
+impl Bridge {
+    #[cfg(unix)]
+    async fn gw_alloc_check(
+        &self,
+        _request: GwAllocCheckRequest,
+    ) -> GwAllocCheckResponse {
+        GwAllocCheckResponse::default()
     }
 }

@@ -1,5 +1,3 @@
-#[allow(clippy::unused_self, clippy::unused_async, clippy::needless_pass_by_value)]
-impl Bridge {}
 impl ::dknet::network::NetworkDriver for Bridge {
     fn get_capabilities(
         self: ::std::sync::Arc<Self>,
@@ -21,3 +19,5 @@ impl ::dknet::network::NetworkDriver for Bridge {
         )
     }
 }
+#[allow(clippy::unused_self, clippy::unused_async, clippy::needless_pass_by_value)]
+impl Bridge {}

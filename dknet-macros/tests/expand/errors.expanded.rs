@@ -1,3 +1,4 @@
+impl ::dknet::network::NetworkDriver for Bridge {}
 impl Bridge {
     fn create_netwrok(&self, request: CreateNetworkRequest) {}
     fn join(&mut self, request: JoinRequest) -> JoinResponse {
@@ -13,4 +14,3 @@ impl Bridge {
 ::core::compile_error! {
     "`#[network_driver]` methods take `&self`, not `&mut self`\nhelp: requests run concurrently on one shared driver: keep state that changes behind a `Mutex` or in atomics"
 }
-impl ::dknet::network::NetworkDriver for Bridge {}

@@ -1,12 +1,3 @@
-#[allow(clippy::unused_self, clippy::unused_async, clippy::needless_pass_by_value)]
-impl<S: Store> Driver<S>
-where
-    S: Send + Sync + 'static,
-{
-    async fn delete_network(&self, request: DeleteNetworkRequest) -> anyhow::Result<()> {
-        self.store.remove(&request.network_id).await
-    }
-}
 impl<S: Store> renamed::network::NetworkDriver for Driver<S>
 where
     S: Send + Sync + 'static,
@@ -44,5 +35,14 @@ where
                 _,
             >(Self::delete_network(&*self, __dknet_request).await)
         }
+    }
+}
+#[allow(clippy::unused_self, clippy::unused_async, clippy::needless_pass_by_value)]
+impl<S: Store> Driver<S>
+where
+    S: Send + Sync + 'static,
+{
+    async fn delete_network(&self, request: DeleteNetworkRequest) -> anyhow::Result<()> {
+        self.store.remove(&request.network_id).await
     }
 }

@@ -1,20 +1,3 @@
-#[allow(clippy::unused_self, clippy::unused_async, clippy::needless_pass_by_value)]
-impl Bridge {
-    /// Creates the bridge.
-    async fn create_network(&self, request: CreateNetworkRequest) -> Result<(), Error> {
-        self.create(request).await
-    }
-    fn join(&self, request: JoinRequest, context: dknet::Context) -> JoinResponse {
-        self.join_blocking(request, context)
-    }
-    fn leave(&self, _: LeaveRequest) {}
-    async fn gw_alloc_check(
-        &self,
-        _request: GwAllocCheckRequest,
-    ) -> io::Result<GwAllocCheckResponse> {
-        Ok(GwAllocCheckResponse::default())
-    }
-}
 impl ::dknet::network::NetworkDriver for Bridge {
     fn get_capabilities(
         self: ::std::sync::Arc<Self>,
@@ -94,5 +77,22 @@ impl ::dknet::network::NetworkDriver for Bridge {
                 _,
             >(Self::gw_alloc_check(&*self, __dknet_request).await)
         }
+    }
+}
+#[allow(clippy::unused_self, clippy::unused_async, clippy::needless_pass_by_value)]
+impl Bridge {
+    /// Creates the bridge.
+    async fn create_network(&self, request: CreateNetworkRequest) -> Result<(), Error> {
+        self.create(request).await
+    }
+    fn join(&self, request: JoinRequest, context: dknet::Context) -> JoinResponse {
+        self.join_blocking(request, context)
+    }
+    fn leave(&self, _: LeaveRequest) {}
+    async fn gw_alloc_check(
+        &self,
+        _request: GwAllocCheckRequest,
+    ) -> io::Result<GwAllocCheckResponse> {
+        Ok(GwAllocCheckResponse::default())
     }
 }

@@ -16,6 +16,7 @@ mod discovery;
 mod driver;
 mod endpoints;
 mod networks;
+pub(crate) mod protocol;
 pub(crate) mod routes;
 mod sandbox;
 #[cfg(test)]

@@ -13,6 +13,8 @@ use tokio::net::ToSocketAddrs;
 
 pub use self::bound::BoundPlugin;
 use crate::dispatch::Subsystem;
+use crate::ipam::routes::IpamRoutes;
+use crate::ipam::IpamDriver;
 use crate::network::routes::NetworkRoutes;
 use crate::network::NetworkDriver;
 use crate::server::{Server, DEFAULT_BODY_LIMIT};
@@ -102,6 +104,21 @@ impl Plugin {
     /// Like [`Plugin::network_driver`], for a driver you keep a handle to.
     pub fn network_driver_shared<D: NetworkDriver>(self, driver: Arc<D>) -> Self {
         self.subsystem(Arc::new(NetworkRoutes(driver)))
+    }
+
+    /// Serves `driver` as the plugin's `IpamDriver` (replacing any earlier
+    /// one), beside the network driver if there is one: dockerd sees one
+    /// plugin implementing both, so `docker network create -d NAME
+    /// --ipam-driver NAME` talks to one socket. One type may implement both
+    /// traits: share it with [`Plugin::ipam_driver_shared`].
+    pub fn ipam_driver<D: IpamDriver>(self, driver: D) -> Self {
+        self.ipam_driver_shared(Arc::new(driver))
+    }
+
+    /// Like [`Plugin::ipam_driver`], for a driver you keep a handle to (or
+    /// also serve as the network driver).
+    pub fn ipam_driver_shared<D: IpamDriver>(self, driver: Arc<D>) -> Self {
+        self.subsystem(Arc::new(IpamRoutes(driver)))
     }
 
     /// Adds a subsystem, replacing one of the same name in place (so the
@@ -256,7 +273,7 @@ impl Plugin {
     /// The server for this plugin's drivers.
     pub(crate) fn into_server(self) -> Arc<Server> {
         if self.subsystems.is_empty() {
-            tracing::warn!("serving a plugin with no drivers: add one with Plugin::network_driver");
+            tracing::warn!("serving a plugin with no drivers: add one with Plugin::network_driver or Plugin::ipam_driver");
         }
         Arc::new(Server::new(self.subsystems, self.body_limit))
     }

@@ -8,14 +8,14 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HOST, USER_AGENT};
 use hyper::Request;
-use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::sync::Mutex;
 
 use super::connect::{Sender, Target};
 use super::{CallError, RawResponse};
-use crate::network::*;
 use crate::server::MEDIA_TYPE;
+use crate::ActivateResponse;
 use crate::{LocalAddr, Plugin};
 
 /// A client that speaks to a plugin as dockerd does: `POST`, no
@@ -155,7 +155,13 @@ impl Client {
         if response.status != 200 {
             return Err(CallError::from_status(method, &response));
         }
-        if let Some(message) = response.err() {
+        // IPAM answers a failure on 200 with `Error`, not `Err`.
+        let ipam_error = || {
+            let body: serde_json::Value = serde_json::from_slice(&response.body).ok()?;
+            let text = body.get("Error")?.as_str()?;
+            (method.starts_with("IpamDriver.") && !text.is_empty()).then(|| text.to_owned())
+        };
+        if let Some(message) = response.err().or_else(ipam_error) {
             let method = method.to_owned();
             return Err(CallError::Remote { method, message });
         }
@@ -171,11 +177,47 @@ impl Client {
         self.typed::<(), _>("/Plugin.Activate", None).await
     }
 
-    /// `NetworkDriver.GetCapabilities`.
-    pub async fn get_capabilities(&self) -> Result<GetCapabilitiesResponse, CallError> {
-        self.typed::<(), _>("/NetworkDriver.GetCapabilities", None)
-            .await
+    /// The methods of the `IpamDriver` subsystem.
+    pub fn ipam(&self) -> IpamClient<'_> {
+        IpamClient { client: self }
     }
+
+    /// The client the generated methods call through.
+    fn client(&self) -> &Self {
+        self
+    }
+}
+
+/// The `IpamDriver` calls of a [`Client`] ([`Client::ipam`]).
+#[derive(Debug, Clone, Copy)]
+pub struct IpamClient<'a> {
+    client: &'a Client,
+}
+
+impl IpamClient<'_> {
+    fn client(&self) -> &Client {
+        self.client
+    }
+}
+
+/// The typed `NetworkDriver` calls, from the protocol's definition.
+mod network_calls {
+    use super::{CallError, Client};
+    use crate::network::protocol::network_protocol;
+    use crate::network::*;
+    use crate::protocol::client_methods;
+
+    network_protocol!(client_methods);
+}
+
+/// The typed `IpamDriver` calls, from the protocol's definition.
+mod ipam_calls {
+    use super::{CallError, IpamClient};
+    use crate::ipam::protocol::ipam_protocol;
+    use crate::ipam::*;
+    use crate::protocol::client_methods;
+
+    ipam_protocol!(client_methods);
 }
 
 /// `value` as Go's `json.Encoder` writes it: compact, then a newline.
@@ -184,69 +226,3 @@ pub(super) fn go_json<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Ve
     json.push(b'\n');
     Ok(json)
 }
-
-/// Typed methods, one per `NetworkDriver` call with a request body.
-macro_rules! network_methods {
-    ($($name:ident($request:ty) -> $response:ty = $path:literal;)*) => {
-        impl Client {
-            $(
-                #[doc = concat!("`", $path, "`.")]
-                pub async fn $name(&self, request: &$request) -> Result<$response, CallError> {
-                    let answer: <$response as Answer>::Wire =
-                        self.typed(concat!("/", $path), Some(request)).await?;
-                    Ok(<$response as Answer>::from_wire(answer))
-                }
-            )*
-        }
-    };
-}
-
-network_methods! {
-    gw_alloc_check(GwAllocCheckRequest) -> GwAllocCheckResponse = "NetworkDriver.GwAllocCheck";
-    create_network(CreateNetworkRequest) -> () = "NetworkDriver.CreateNetwork";
-    delete_network(DeleteNetworkRequest) -> () = "NetworkDriver.DeleteNetwork";
-    allocate_network(AllocateNetworkRequest) -> AllocateNetworkResponse = "NetworkDriver.AllocateNetwork";
-    free_network(FreeNetworkRequest) -> () = "NetworkDriver.FreeNetwork";
-    create_endpoint(CreateEndpointRequest) -> CreateEndpointResponse = "NetworkDriver.CreateEndpoint";
-    endpoint_oper_info(EndpointOperInfoRequest) -> EndpointOperInfoResponse = "NetworkDriver.EndpointOperInfo";
-    delete_endpoint(DeleteEndpointRequest) -> () = "NetworkDriver.DeleteEndpoint";
-    join(JoinRequest) -> JoinResponse = "NetworkDriver.Join";
-    leave(LeaveRequest) -> () = "NetworkDriver.Leave";
-    discover_new(DiscoverNewRequest) -> () = "NetworkDriver.DiscoverNew";
-    discover_delete(DiscoverDeleteRequest) -> () = "NetworkDriver.DiscoverDelete";
-    program_external_connectivity(ProgramExternalConnectivityRequest) -> ()
-        = "NetworkDriver.ProgramExternalConnectivity";
-    revoke_external_connectivity(RevokeExternalConnectivityRequest) -> ()
-        = "NetworkDriver.RevokeExternalConnectivity";
-}
-
-/// How a method's answer is read: `()` accepts any JSON (dockerd ignores
-/// the body of those answers), the rest decode their type.
-trait Answer {
-    type Wire: DeserializeOwned;
-    fn from_wire(wire: Self::Wire) -> Self;
-}
-
-impl Answer for () {
-    type Wire = IgnoredAny;
-    fn from_wire(_: IgnoredAny) -> Self {}
-}
-
-macro_rules! typed_answers {
-    ($($type:ty),*) => {
-        $(impl Answer for $type {
-            type Wire = Self;
-            fn from_wire(wire: Self) -> Self {
-                wire
-            }
-        })*
-    };
-}
-
-typed_answers!(
-    GwAllocCheckResponse,
-    AllocateNetworkResponse,
-    CreateEndpointResponse,
-    EndpointOperInfoResponse,
-    JoinResponse
-);

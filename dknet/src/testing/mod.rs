@@ -3,7 +3,8 @@
 //! [`Client`] speaks exactly as dockerd does (see its documentation) over a
 //! unix socket, TCP, or in-process with no socket at all
 //! ([`Client::in_process`]), and returns typed answers or a [`CallError`]
-//! carrying the status and the `Err` text. [`load_fixture`] and
+//! carrying the status and the `Err` text; [`Client::ipam`] gives the typed
+//! `IpamDriver` calls ([`IpamClient`]). [`load_fixture`] and
 //! [`Client::replay`] send recorded dockerd traffic.
 //!
 //! ```
@@ -51,6 +52,6 @@ mod connect;
 mod error;
 mod fixture;
 
-pub use client::Client;
+pub use client::{Client, IpamClient};
 pub use error::{CallError, RawResponse};
 pub use fixture::{load_fixture, FixtureEntry, Replay, Replayed};

@@ -1,7 +1,7 @@
 //! Building blocks shared by the wire types of every subsystem: how Go's JSON
 //! conventions (`null` maps, `""` for "none", CIDR strings) map onto Rust types.
 
-mod coerce;
+pub(crate) mod coerce;
 mod mac;
 pub mod options;
 mod ports;

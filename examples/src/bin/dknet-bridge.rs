@@ -25,6 +25,7 @@ use dknet::Plugin;
 use dknet_examples::bridge::state::DEFAULT_STATE_DIR;
 use dknet_examples::bridge::BridgeDriver;
 use dknet_examples::cli::{init_tracing, Listen};
+use dknet_examples::ipam::{IpamAllocator, PoolRangeArgs};
 
 /// A Docker network plugin that puts each network on a Linux bridge.
 #[derive(Parser)]
@@ -35,6 +36,13 @@ struct Args {
     /// Where networks and endpoints are recorded
     #[arg(long, value_name = "DIR", default_value = DEFAULT_STATE_DIR)]
     state_dir: PathBuf,
+    /// Also serve the `dknet-ipam` allocator as this plugin's IPAM driver, on the same
+    /// socket (`docker network create -d NAME --ipam-driver NAME`); its state goes in
+    /// STATE_DIR/ipam
+    #[arg(long)]
+    ipam: bool,
+    #[command(flatten)]
+    pools: PoolRangeArgs,
 }
 
 #[tokio::main]
@@ -51,7 +59,11 @@ async fn main() -> ExitCode {
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let driver = Arc::new(BridgeDriver::open(&args.state_dir).await?);
-    let plugin = Plugin::new().network_driver_shared(driver.clone());
+    let mut plugin = Plugin::new().network_driver_shared(driver.clone());
+    if args.ipam {
+        let ipam_dir = args.state_dir.join("ipam");
+        plugin = plugin.ipam_driver(IpamAllocator::open(ipam_dir, args.pools.ranges()).await?);
+    }
     // Listen first: dockerd finds the socket at once, and requests that arrive while the
     // kernel is being brought back in line wait in the backlog instead of failing.
     let bound = args.listen.bind(plugin, env!("CARGO_BIN_NAME")).await?;

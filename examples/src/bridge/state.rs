@@ -25,7 +25,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 /// Where the bridge plugin keeps its state unless told otherwise.
 pub const DEFAULT_STATE_DIR: &str = "/var/lib/dknet-bridge";
 
-const STATE_FILE: &str = "state.json";
+pub(crate) const STATE_FILE: &str = "state.json";
 const TEMP_FILE: &str = "state.json.tmp";
 
 /// Reading or writing the state failed.
@@ -217,7 +217,7 @@ impl Store {
 }
 
 /// Runs file system work on tokio's blocking pool.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, Error> + Send + 'static,
 ) -> Result<T, Error> {
     tokio::task::spawn_blocking(work)
@@ -252,7 +252,7 @@ fn load(dir: &Path) -> Result<State, Error> {
     }
 }
 
-fn write_atomically(dir: &Path, bytes: &[u8]) -> Result<(), Error> {
+pub(crate) fn write_atomically(dir: &Path, bytes: &[u8]) -> Result<(), Error> {
     let temp = dir.join(TEMP_FILE);
     let io_error = |action, path: &Path| {
         let path = path.to_path_buf();

@@ -69,6 +69,19 @@ impl Lab {
         name
     }
 
+    /// `docker network create --ipam-driver <plugin> ARGS <lab>-<suffix>` (Docker's own
+    /// bridge driver, this plugin's addresses), which must succeed; the network's name.
+    #[track_caller]
+    pub(crate) fn ipam_network(&mut self, suffix: &str, args: &str) -> String {
+        let name = format!("{}-{suffix}", self.name);
+        let mut command = vec!["network", "create", "--ipam-driver", self.plugin.name()];
+        command.extend(args.split_whitespace());
+        command.push(&name);
+        docker_ok(&command);
+        self.networks.push(name.clone());
+        name
+    }
+
     /// A name for a container that this lab removes at the end, however it is started.
     pub(crate) fn container_name(&mut self, suffix: &str) -> String {
         let name = format!("{}-{suffix}", self.name);

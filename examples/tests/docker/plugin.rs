@@ -21,7 +21,19 @@ pub(crate) enum Kind {
     NoopTcp,
     /// `dknet-bridge --name NAME --state-dir DIR`.
     Bridge,
+    /// `dknet-ipam --name NAME --state-dir DIR` with the IPAM tests' pool ranges.
+    Ipam,
+    /// `dknet-bridge --ipam ...`: bridge and allocator on one socket.
+    BridgeIpam,
 }
+
+/// The pool ranges the IPAM tests give the allocator.
+const TEST_POOL_RANGES: [&str; 4] = [
+    "--pool-range",
+    "10.212.0.0/16",
+    "--pool-range-v6",
+    "fd00:210:1::/48",
+];
 
 /// A plugin process (or, between `stop` and `start`, the memory of one).
 pub(crate) struct PluginProcess {
@@ -110,9 +122,18 @@ impl PluginProcess {
             .map_err(|e| format!("opening {}: {e}", self.log.display()))?;
         let mut command = match self.kind {
             Kind::Noop | Kind::NoopTcp => Command::new(env!("CARGO_BIN_EXE_dknet-noop")),
-            Kind::Bridge => {
+            Kind::Bridge | Kind::BridgeIpam => {
                 let mut command = Command::new(env!("CARGO_BIN_EXE_dknet-bridge"));
                 command.arg("--state-dir").arg(&self.state_dir);
+                if self.kind == Kind::BridgeIpam {
+                    command.arg("--ipam").args(TEST_POOL_RANGES);
+                }
+                command
+            }
+            Kind::Ipam => {
+                let mut command = Command::new(env!("CARGO_BIN_EXE_dknet-ipam"));
+                command.arg("--state-dir").arg(&self.state_dir);
+                command.args(TEST_POOL_RANGES);
                 command
             }
         };
@@ -184,7 +205,7 @@ impl PluginProcess {
     pub(crate) fn listen_file(&self) -> PathBuf {
         match self.kind {
             Kind::NoopTcp => self.spec_file(),
-            Kind::Noop | Kind::Bridge => self.socket(),
+            Kind::Noop | Kind::Bridge | Kind::Ipam | Kind::BridgeIpam => self.socket(),
         }
     }
 
@@ -218,9 +239,11 @@ impl PluginProcess {
     /// Whether the plugin accepts a connection where dockerd will look for it.
     fn probe(&self) -> Result<(), String> {
         match self.kind {
-            Kind::Noop | Kind::Bridge => UnixStream::connect(self.socket())
-                .map(drop)
-                .map_err(|e| format!("connecting to {}: {e}", self.socket().display())),
+            Kind::Noop | Kind::Bridge | Kind::Ipam | Kind::BridgeIpam => {
+                UnixStream::connect(self.socket())
+                    .map(drop)
+                    .map_err(|e| format!("connecting to {}: {e}", self.socket().display()))
+            }
             Kind::NoopTcp => {
                 let spec = std::fs::read_to_string(self.spec_file())
                     .map_err(|e| format!("reading {}: {e}", self.spec_file().display()))?;

@@ -1,0 +1,90 @@
+//! `RequestPool` and `ReleasePool`: a network's address pools.
+
+use std::collections::BTreeMap;
+
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+
+use super::IpamOptions;
+use crate::wire::{nullable, text};
+
+/// `/IpamDriver.RequestPool`: hand out a pool for a new network (one call
+/// per address family).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct RequestPoolRequest {
+    /// The address space (one of [`GetDefaultAddressSpaces`](super::GetDefaultAddressSpacesResponse)' names).
+    #[serde(rename = "AddressSpace", deserialize_with = "nullable::deserialize")]
+    pub address_space: String,
+    /// The pool the user asked for (`--subnet`), or the pool handed out
+    /// earlier when dockerd restores a network; `None`: pick one.
+    #[serde(rename = "Pool", with = "text::optional")]
+    pub pool: Option<IpNet>,
+    /// The range inside `pool` to hand addresses from (`--ip-range`).
+    #[serde(rename = "SubPool", with = "text::optional")]
+    pub sub_pool: Option<IpNet>,
+    /// The user's `--ipam-opt key=value` options.
+    #[serde(rename = "Options")]
+    pub options: IpamOptions,
+    /// True for the network's IPv6 pool.
+    #[serde(rename = "V6")]
+    pub v6: bool,
+}
+
+impl RequestPoolRequest {
+    /// A request in `address_space` for any pool of the family `v6` says.
+    pub fn new(address_space: impl Into<String>, v6: bool) -> Self {
+        Self {
+            address_space: address_space.into(),
+            v6,
+            ..Self::default()
+        }
+    }
+}
+
+/// Answer to `RequestPool`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestPoolResponse {
+    /// The id dockerd passes back in every later call about this pool.
+    #[serde(rename = "PoolID")]
+    pub pool_id: String,
+    /// The pool handed out.
+    #[serde(rename = "Pool", with = "text::required")]
+    pub pool: IpNet,
+    /// Extra data; a CIDR under `com.docker.network.gateway`
+    /// ([`GATEWAY`](super::options::GATEWAY)) is used as the gateway without
+    /// a `RequestAddress`.
+    #[serde(rename = "Data", default, deserialize_with = "nullable::deserialize")]
+    pub data: BTreeMap<String, String>,
+}
+
+impl RequestPoolResponse {
+    /// The pool `pool` under the id `pool_id`, with no data.
+    pub fn new(pool_id: impl Into<String>, pool: IpNet) -> Self {
+        Self {
+            pool_id: pool_id.into(),
+            pool,
+            data: BTreeMap::new(),
+        }
+    }
+}
+
+/// `/IpamDriver.ReleasePool`: the network is gone (answer `()`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct ReleasePoolRequest {
+    /// The pool's id, as `RequestPool` answered it.
+    #[serde(rename = "PoolID", deserialize_with = "nullable::deserialize")]
+    pub pool_id: String,
+}
+
+impl ReleasePoolRequest {
+    /// A request to release `pool_id`.
+    pub fn new(pool_id: impl Into<String>) -> Self {
+        Self {
+            pool_id: pool_id.into(),
+        }
+    }
+}
