@@ -5,6 +5,7 @@ mod context;
 mod dispatch;
 mod driver_error;
 mod error;
+pub mod managed;
 pub mod network;
 mod plugin;
 mod server;

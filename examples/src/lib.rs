@@ -4,7 +4,9 @@
 //! - `dknet-bridge` (`src/bin/dknet-bridge.rs`, driver in [`bridge`]): a real driver that
 //!   gives each network a Linux bridge and each container a veth pair on it.
 //!
-//! [`cli`] holds what the binaries share: where to listen, and logging.
+//! [`cli`] holds what the binaries share: where to listen, and logging; [`managed`] how
+//! they describe themselves as managed (v2) plugins.
 
 pub mod bridge;
 pub mod cli;
+pub mod managed;

@@ -2,6 +2,8 @@
 //! for systemd: it listens on the socket, starts the plugin when the first connection
 //! arrives and passes the socket to it (`LISTEN_FDS`, `LISTEN_PID`).
 //!
+//! The unit files of examples/systemd/ are checked with `systemd-analyze verify`.
+//!
 //! `#[ignore]`d because `systemd-socket-activate` (Debian's `systemd` package) is not on
 //! every developer's machine; `scripts/docker-tests` installs it and runs this test with
 //! `--ignored`. It needs no root.
@@ -122,4 +124,44 @@ impl Drop for KillOnDrop {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+#[test]
+#[ignore = "needs systemd-analyze: run by scripts/docker-tests"]
+fn the_bridge_units_pass_systemd_analyze_verify() {
+    let units = Path::new(env!("CARGO_MANIFEST_DIR")).join("systemd");
+    let socket = std::fs::read_to_string(units.join("dknet-bridge.socket")).expect("the unit");
+    assert!(socket.contains("\nListenStream=/run/docker/plugins/dknet-bridge.sock\n"));
+    assert!(socket.contains("\nBefore=docker.service\n"));
+    // A root with the units where scripts/install-systemd-units puts them, the binary their
+    // ExecStart names, and systemd's own units (targets they refer to).
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let installed = root.path().join("etc/systemd/system");
+    std::fs::create_dir_all(&installed).expect("mkdir");
+    let bin = root.path().join("usr/local/bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    std::fs::copy(env!("CARGO_BIN_EXE_dknet-bridge"), bin.join("dknet-bridge")).expect("cp");
+    std::fs::create_dir_all(root.path().join("usr/lib/systemd")).expect("mkdir");
+    let copied = Command::new("cp")
+        .args(["-r", "/lib/systemd/system"])
+        .arg(root.path().join("usr/lib/systemd/system"))
+        .status()
+        .expect("cp");
+    assert!(copied.success());
+    for unit in ["dknet-bridge.socket", "dknet-bridge.service"] {
+        std::fs::copy(units.join(unit), installed.join(unit)).expect("cp");
+    }
+    let output = Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .arg(format!("--root={}", root.path().display()))
+        .args(["dknet-bridge.socket", "dknet-bridge.service"])
+        .current_dir(&installed)
+        .output()
+        .expect("systemd-analyze is installed by scripts/install-docker");
+    assert!(
+        output.status.success() && output.stderr.is_empty(),
+        "systemd-analyze verify: {}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

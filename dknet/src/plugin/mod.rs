@@ -63,7 +63,7 @@ impl Default for Plugin {
 
 impl fmt::Debug for Plugin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<_> = self.subsystems.iter().map(|s| s.name()).collect();
+        let names: Vec<_> = self.implements().collect();
         f.debug_struct("Plugin")
             .field("implements", &names)
             .field("socket_group", &self.socket_group)
@@ -102,6 +102,12 @@ impl Plugin {
     /// Like [`Plugin::network_driver`], for a driver you keep a handle to.
     pub fn network_driver_shared<D: NetworkDriver>(self, driver: Arc<D>) -> Self {
         self.subsystem(Arc::new(NetworkRoutes(driver)))
+    }
+
+    /// The names dockerd knows the plugin's drivers by (`NetworkDriver`, ...), in
+    /// registration order.
+    pub(crate) fn implements(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.subsystems.iter().map(|s| s.name())
     }
 
     /// Adds a subsystem, replacing one of the same name in place (so the
