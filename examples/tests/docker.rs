@@ -22,6 +22,8 @@
 mod cli;
 #[path = "docker/lab.rs"]
 mod lab;
+#[path = "docker/managed.rs"]
+mod managed;
 #[path = "docker/plugin.rs"]
 mod plugin;
 
