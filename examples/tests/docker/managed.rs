@@ -239,6 +239,7 @@ fn managed_bridge_serves_networks_refuses_disable_in_use_takes_settings_and_leav
         "colour codes in dockerd's log: {lines:#?}"
     );
 
+    docker_ok(&["plugin", "disable", &plugin.name]);
     docker_ok(&["plugin", "rm", &plugin.name]);
     plugin.removed = true;
     let left = docker_ok(&["plugin", "ls", "-q", "--no-trunc"]);
