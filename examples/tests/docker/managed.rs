@@ -152,9 +152,10 @@ fn daemon_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// The plugin's socket on the host: `<exec root>/plugins/<id>/dknet-bridge.sock`.
+/// The plugin's socket on the host: `/run/docker/plugins/<id>/dknet-bridge.sock` (dockerd
+/// puts managed plugins' sockets there whatever its `--exec-root`).
 fn host_socket(id: &str) -> PathBuf {
-    daemon_dir().join(format!("exec/plugins/{id}/dknet-bridge.sock"))
+    PathBuf::from(format!("/run/docker/plugins/{id}/dknet-bridge.sock"))
 }
 
 /// The plugin's state file, in its propagated mount under dockerd's data root.
