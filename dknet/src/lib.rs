@@ -6,6 +6,7 @@ mod dispatch;
 mod driver_error;
 mod error;
 pub mod ipam;
+pub mod managed;
 pub mod network;
 mod plugin;
 mod protocol;

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use dknet::{BoundPlugin, Plugin};
 use tracing_subscriber::EnvFilter;
 
-/// Where a plugin listens: `--name NAME` (the default, with the program's name),
-/// `--socket PATH` or `--tcp ADDR`.
+/// Where a plugin listens: the socket systemd passed (socket activation, `LISTEN_FDS`) when
+/// there is one, else `--name NAME` (the default, with the program's name), `--socket PATH`
+/// or `--tcp ADDR`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct Listen {
     /// The plugin's name (`docker network create -d NAME`): listen on
@@ -26,13 +27,26 @@ pub struct Listen {
 
 impl Listen {
     /// Starts listening where the options say, with `plugin`'s drivers; `default_name` is
-    /// the plugin's name when `--name` is not given. Serve with
-    /// [`BoundPlugin::run`](dknet::BoundPlugin::run), which returns on SIGINT or SIGTERM.
+    /// the plugin's name when `--name` is not given. A socket passed by systemd wins over
+    /// the options (they are then ignored, with a warning): the unit's `ListenStream=` says
+    /// where the plugin listens, and the socket file stays systemd's when the plugin stops.
+    /// Serve with [`BoundPlugin::run`](dknet::BoundPlugin::run), which returns on SIGINT or
+    /// SIGTERM.
     pub async fn bind(
         self,
         plugin: Plugin,
         default_name: &str,
     ) -> Result<BoundPlugin, dknet::Error> {
+        if Plugin::systemd_activated() {
+            if self.name.is_some() || self.socket.is_some() || self.tcp.is_some() {
+                tracing::warn!(
+                    "serving the socket systemd passed: --name/--socket/--tcp are ignored"
+                );
+            }
+            let bound = plugin.bind_systemd()?;
+            tracing::info!(address = %bound.local_addr(), "using the socket passed by systemd");
+            return Ok(bound);
+        }
         let name = self.name.unwrap_or_else(|| default_name.to_owned());
         match (self.socket, self.tcp) {
             (_, Some(address)) => plugin.bind_tcp(&name, address).await,

@@ -6,8 +6,10 @@
 //! - `dknet-ipam` (`src/bin/dknet-ipam.rs`, driver in [`ipam`]): an IPAM driver handing out
 //!   pools and addresses without overlap, persisted across restarts.
 //!
-//! [`cli`] holds what the binaries share: where to listen, and logging.
+//! [`cli`] holds what the binaries share: where to listen, and logging; [`managed`] how
+//! they describe themselves as managed (v2) plugins.
 
 pub mod bridge;
 pub mod cli;
 pub mod ipam;
+pub mod managed;

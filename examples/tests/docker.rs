@@ -24,6 +24,8 @@ mod cli;
 mod ipam;
 #[path = "docker/lab.rs"]
 mod lab;
+#[path = "docker/managed.rs"]
+mod managed;
 #[path = "docker/plugin.rs"]
 mod plugin;
 #[path = "docker/ports.rs"]

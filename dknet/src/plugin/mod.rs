@@ -65,7 +65,7 @@ impl Default for Plugin {
 
 impl fmt::Debug for Plugin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<_> = self.subsystems.iter().map(|s| s.name()).collect();
+        let names: Vec<_> = self.implements().collect();
         f.debug_struct("Plugin")
             .field("implements", &names)
             .field("socket_group", &self.socket_group)
@@ -119,6 +119,12 @@ impl Plugin {
     /// also serve as the network driver).
     pub fn ipam_driver_shared<D: IpamDriver>(self, driver: Arc<D>) -> Self {
         self.subsystem(Arc::new(IpamRoutes(driver)))
+    }
+
+    /// The names dockerd knows the plugin's drivers by (`NetworkDriver`, ...), in
+    /// registration order.
+    pub(crate) fn implements(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.subsystems.iter().map(|s| s.name())
     }
 
     /// Adds a subsystem, replacing one of the same name in place (so the

@@ -26,6 +26,7 @@ use dknet_examples::bridge::state::DEFAULT_STATE_DIR;
 use dknet_examples::bridge::BridgeDriver;
 use dknet_examples::cli::{init_tracing, Listen};
 use dknet_examples::ipam::{IpamAllocator, PoolRangeArgs};
+use dknet_examples::managed::{example_config, ManagedPlugin, Packaging};
 
 /// A Docker network plugin that puts each network on a Linux bridge.
 #[derive(Parser)]
@@ -43,12 +44,35 @@ struct Args {
     ipam: bool,
     #[command(flatten)]
     pools: PoolRangeArgs,
+    #[command(flatten)]
+    packaging: Packaging,
+}
+
+/// As a managed plugin: in the host's network namespace with `CAP_NET_ADMIN` (netlink and
+/// iptables), its state in a `propagatedMount` (kept by Docker under its data root across
+/// `disable`/`enable` and restarts, deleted by `docker plugin rm`), and iptables/ip6tables
+/// in its root filesystem. It never enters a container's namespace (dockerd moves the veth),
+/// so it needs neither `CAP_SYS_ADMIN` nor dockerd's netns directory.
+fn managed() -> ManagedPlugin {
+    let config = example_config(env!("CARGO_BIN_NAME"))
+        .network_driver()
+        .description("dknet-bridge: each network a Linux bridge, each container a veth pair on it")
+        .entrypoint_args(["--state-dir", DEFAULT_STATE_DIR])
+        .capability("CAP_NET_ADMIN")
+        .propagated_mount(DEFAULT_STATE_DIR)
+        .args_description("More dknet-bridge options");
+    ManagedPlugin {
+        config,
+        programs: &["iptables", "ip6tables"],
+    }
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     init_tracing();
-    match run(Args::parse()).await {
+    let args = Args::parse();
+    args.packaging.answer_and_exit(managed);
+    match run(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error}");

@@ -12,6 +12,7 @@
 use clap::Parser;
 use dknet::Plugin;
 use dknet_examples::cli::{init_tracing, Listen};
+use dknet_examples::managed::{example_config, ManagedPlugin, Packaging};
 
 /// A driver that does nothing, successfully.
 struct Noop;
@@ -25,12 +26,26 @@ impl Noop {}
 struct Args {
     #[command(flatten)]
     listen: Listen,
+    #[command(flatten)]
+    packaging: Packaging,
+}
+
+/// As a managed plugin: no capability, no state, no program to run.
+fn managed() -> ManagedPlugin {
+    let config = example_config(env!("CARGO_BIN_NAME"))
+        .drivers_of(&Plugin::new().network_driver(Noop))
+        .description("dknet-noop: a network driver that accepts every request and does nothing");
+    ManagedPlugin {
+        config,
+        programs: &[],
+    }
 }
 
 #[tokio::main]
 async fn main() -> Result<(), dknet::Error> {
     init_tracing();
     let args = Args::parse();
+    args.packaging.answer_and_exit(managed);
     let plugin = Plugin::new().network_driver(Noop);
     let bound = args.listen.bind(plugin, env!("CARGO_BIN_NAME")).await?;
     bound.run().await
