@@ -300,3 +300,44 @@ async fn request_headers_are_ignored() {
         plugin.stop().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn requests_hyper_cannot_parse_get_an_err_body() {
+    let huge_header = format!(
+        "POST /Plugin.Activate HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(64 * 1024)
+    );
+    let cases: [(&[u8], u16, &str); 4] = [
+        (b"GARBAGE\r\n\r\n", 400, "not valid HTTP"),
+        (
+            b"POST /Plugin.Activate HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+            400,
+            "not valid HTTP",
+        ),
+        (
+            b"POST /Plugin.Activate HTTP/1.1\r\nHost: x\r\nContent-Length: x\r\n\r\n",
+            400,
+            "not valid HTTP",
+        ),
+        (huge_header.as_bytes(), 431, "larger than"),
+    ];
+    for transport in TRANSPORTS {
+        let plugin = serve_driver(Empty, transport).await;
+        for (request, status, text) in cases {
+            let mut raw = plugin.raw().await;
+            // The plugin may close before reading all of a huge head.
+            raw.send_lossy(request).await;
+            let answer = raw.read().await;
+            assert_eq!(answer.status, status, "{transport:?}");
+            assert_eq!(answer.header("content-type"), Some(MEDIA_TYPE));
+            let err = err_text(&answer.body);
+            assert!(err.contains(text), "{err}");
+            assert!(raw.closed().await);
+        }
+        // The plugin still serves.
+        let mut raw = plugin.raw().await;
+        let answer = raw.exchange(&post("/Plugin.Activate", &[], b"")).await;
+        assert_eq!(answer.status, 200);
+        plugin.stop().await.unwrap();
+    }
+}
