@@ -341,3 +341,50 @@ async fn requests_hyper_cannot_parse_get_an_err_body() {
         plugin.stop().await.unwrap();
     }
 }
+
+/// Collects what the plugin logs.
+#[derive(Clone, Default)]
+struct Log(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Log {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_huge_bad_value_is_cut_in_the_answer_and_in_the_log() {
+    let log = Log::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let plugin = serve_driver(Empty, common::Transport::Unix).await;
+    let huge = "x".repeat(1 << 19);
+    let body =
+        format!(r#"{{"NetworkID":"n","EndpointID":"e","Interface":{{"Address":"{huge}"}}}}"#);
+    let answer = plugin
+        .client
+        .call("/NetworkDriver.CreateEndpoint", Some(body.as_bytes()))
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 400);
+    let err = err_text(&answer.body);
+    assert!(err.len() < 1000, "{} bytes of Err", err.len());
+    assert!(err.starts_with("CreateEndpoint: invalid request body at `Interface.Address`"));
+    assert!(err.contains("characters left out"), "{err}");
+    plugin.stop().await.unwrap();
+    let logged = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let line = logged
+        .lines()
+        .find(|line| line.contains("request failed"))
+        .expect("the failure is logged");
+    assert!(line.len() < 2000, "a log line of {} bytes", line.len());
+}
