@@ -99,11 +99,26 @@ async fn not_supported_is_404_with_err() {
 
 #[tokio::test]
 async fn bad_bodies_are_400_naming_the_method() {
-    let cases: [(&[u8], &str); 5] = [
+    let cases: [(&[u8], &str); 8] = [
         (b"", "CreateEndpoint: the request body is empty"),
         (b"null\n", "CreateEndpoint: the request body is null"),
-        (b"hello", "CreateEndpoint: invalid request body"),
-        (b"[1, 2]", "CreateEndpoint: invalid request body"),
+        (
+            b"hello",
+            "CreateEndpoint: the request body is not a JSON object",
+        ),
+        (
+            b"[1, 2]",
+            "CreateEndpoint: the request body is not a JSON object",
+        ),
+        (br#"["n1","e1"]"#, "not a JSON object"),
+        (
+            br#"{"networkid":"n1","endpointid":"e1"}"#,
+            "missing field `NetworkID`",
+        ),
+        (
+            br#"{"NetworkID":"n1","EndpointID":""}"#,
+            "at `EndpointID`: the id is empty",
+        ),
         (
             br#"{"NetworkID":"n","Interface":{"Address":"10.0.0.2"}}"#,
             "at `Interface.Address`",
