@@ -20,6 +20,8 @@
 
 #[path = "docker/cli.rs"]
 mod cli;
+#[path = "docker/hardening.rs"]
+mod hardening;
 #[path = "docker/ipam.rs"]
 mod ipam;
 #[path = "docker/lab.rs"]
