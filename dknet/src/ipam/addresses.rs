@@ -7,23 +7,22 @@ use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
 use super::IpamOptions;
-use crate::wire::{nullable, text};
+use crate::wire::{id, nullable, text};
 
 /// `/IpamDriver.RequestAddress`: hand out an address of a pool, for the
 /// gateway ([`IpamOptions::is_gateway_request`]), an `--aux-address`, or an
 /// endpoint.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct RequestAddressRequest {
     /// The pool's id, as `RequestPool` answered it.
-    #[serde(rename = "PoolID", deserialize_with = "nullable::deserialize")]
+    #[serde(rename = "PoolID", deserialize_with = "id::deserialize")]
     pub pool_id: String,
     /// The address wanted (`--ip`, `--gateway`, `--aux-address`); `None`: any.
-    #[serde(rename = "Address", with = "text::optional")]
+    #[serde(rename = "Address", default, with = "text::optional")]
     pub address: Option<IpAddr>,
     /// What the address is for: see [`IpamOptions`]' accessors.
-    #[serde(rename = "Options")]
+    #[serde(rename = "Options", default)]
     pub options: IpamOptions,
 }
 
@@ -63,7 +62,7 @@ impl RequestAddressResponse {
 #[non_exhaustive]
 pub struct ReleaseAddressRequest {
     /// The pool's id.
-    #[serde(rename = "PoolID", default, deserialize_with = "nullable::deserialize")]
+    #[serde(rename = "PoolID", deserialize_with = "id::deserialize")]
     pub pool_id: String,
     /// The address (bare, without a prefix length).
     #[serde(rename = "Address", with = "text::required")]

@@ -6,7 +6,7 @@ use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
 use super::IpamOptions;
-use crate::wire::{nullable, text};
+use crate::wire::{id, nullable, text};
 
 /// `/IpamDriver.RequestPool`: hand out a pool for a new network (one call
 /// per address family).
@@ -72,11 +72,10 @@ impl RequestPoolResponse {
 
 /// `/IpamDriver.ReleasePool`: the network is gone (answer `()`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct ReleasePoolRequest {
     /// The pool's id, as `RequestPool` answered it.
-    #[serde(rename = "PoolID", deserialize_with = "nullable::deserialize")]
+    #[serde(rename = "PoolID", deserialize_with = "id::deserialize")]
     pub pool_id: String,
 }
 
@@ -85,6 +84,49 @@ impl ReleasePoolRequest {
     pub fn new(pool_id: impl Into<String>) -> Self {
         Self {
             pool_id: pool_id.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::super::{ReleaseAddressRequest, RequestAddressRequest};
+    use super::ReleasePoolRequest;
+
+    /// Every IPAM request that names a pool, decoded from `body`.
+    fn decoders() -> [(&'static str, fn(Value) -> Result<(), serde_json::Error>); 3] {
+        [
+            ("ReleasePool", |body| {
+                serde_json::from_value::<ReleasePoolRequest>(body).map(drop)
+            }),
+            ("RequestAddress", |body| {
+                serde_json::from_value::<RequestAddressRequest>(body).map(drop)
+            }),
+            ("ReleaseAddress", |body| {
+                serde_json::from_value::<ReleaseAddressRequest>(body).map(drop)
+            }),
+        ]
+    }
+
+    #[test]
+    fn a_missing_null_empty_or_mis_cased_pool_id_is_an_error_naming_it() {
+        for (name, decode) in decoders() {
+            let good = json!({"PoolID": "10.0.0.0/24", "Address": "10.0.0.2"});
+            decode(good.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let error = decode(json!({"Address": "10.0.0.2"})).unwrap_err();
+            assert!(
+                error.to_string().contains("missing field `PoolID`"),
+                "{name}: {error}"
+            );
+            let miscased = json!({"poolid": "10.0.0.0/24", "Address": "10.0.0.2"});
+            assert!(decode(miscased).is_err(), "{name}: mis-cased");
+            for bad in [json!(""), json!(null)] {
+                let mut body = good.clone();
+                body["PoolID"] = bad.clone();
+                assert!(decode(body).is_err(), "{name}: PoolID {bad}");
+            }
         }
     }
 }
