@@ -3,6 +3,8 @@
 //! - `dknet-noop` (`src/bin/dknet-noop.rs`): the smallest plugin; every call succeeds.
 //! - `dknet-bridge` (`src/bin/dknet-bridge.rs`, driver in [`bridge`]): a real driver that
 //!   gives each network a Linux bridge and each container a veth pair on it.
+//! - `dknet-overlay` (`src/bin/dknet-overlay.rs`, driver in [`overlay`]): a multi-host
+//!   (swarm) driver joining the nodes' bridges with VXLAN.
 //!
 //! [`cli`] holds what the binaries share: where to listen, and logging; [`managed`] how
 //! they describe themselves as managed (v2) plugins.
@@ -10,3 +12,4 @@
 pub mod bridge;
 pub mod cli;
 pub mod managed;
+pub mod overlay;

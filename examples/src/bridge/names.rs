@@ -50,7 +50,7 @@ pub fn validate_ifname(name: &str) -> Result<(), String> {
 
 /// `prefix` plus the first characters of `id` that are ASCII alphanumeric (Docker's ids are
 /// hex; anything else is skipped so that a test's made-up id still yields a valid name).
-fn with_prefix(prefix: &str, id: &str) -> String {
+pub fn with_prefix(prefix: &str, id: &str) -> String {
     let mut name = String::with_capacity(MAX_IFNAME_LEN);
     name.push_str(prefix);
     name.extend(

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use dknet::network::MacAddress;
 use ipnet::IpNet;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
@@ -103,14 +104,21 @@ pub struct EndpointState {
     pub mac: MacAddress,
 }
 
-/// The persisted state and the lock that serialises changes to it.
+/// The bridge plugin's persisted state and the lock that serialises changes to it.
+pub type Store = JsonStore<State>;
+
+/// A state of type `T` persisted as `state.json` in a directory, and the lock that
+/// serialises changes to it (other examples keep their own state type in it).
 #[derive(Debug)]
-pub struct Store {
+pub struct JsonStore<T> {
     dir: PathBuf,
-    state: Mutex<State>,
+    state: Mutex<T>,
 }
 
-impl Store {
+impl<T> JsonStore<T>
+where
+    T: Clone + Default + PartialEq + Serialize + DeserializeOwned + Send + 'static,
+{
     /// Opens the state in `dir`, creating the directory (mode 0700) if needed. A missing
     /// state file is an empty state; an unreadable or corrupt one is an error.
     pub async fn open(dir: impl Into<PathBuf>) -> Result<Self, Error> {
@@ -132,14 +140,14 @@ impl Store {
     }
 
     /// A copy of the current state.
-    pub async fn snapshot(&self) -> State {
+    pub async fn snapshot(&self) -> T {
         self.state.lock().await.clone()
     }
 
     /// Applies `change` to the state and writes the result to disk before anyone else may
     /// read or change it. Nothing is written when `change` changed nothing; when the write
     /// fails, the state in memory stays as it was.
-    pub async fn update<R>(&self, change: impl FnOnce(&mut State) -> R) -> Result<R, Error> {
+    pub async fn update<R>(&self, change: impl FnOnce(&mut T) -> R) -> Result<R, Error> {
         let mut state = self.state.lock().await;
         let mut next = state.clone();
         let result = change(&mut next);
@@ -165,7 +173,7 @@ async fn blocking<T: Send + 'static>(
         })
 }
 
-fn load(dir: &Path) -> Result<State, Error> {
+fn load<T: Default + DeserializeOwned>(dir: &Path) -> Result<T, Error> {
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -180,7 +188,7 @@ fn load(dir: &Path) -> Result<State, Error> {
         Ok(bytes) => {
             serde_json::from_slice(&bytes).map_err(|source| Error::Corrupt { path, source })
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(State::default()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(T::default()),
         Err(source) => Err(Error::Io {
             action: "reading",
             path,
