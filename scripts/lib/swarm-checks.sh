@@ -57,7 +57,9 @@ no_devices() {
   done
 }
 # service_tasks NAME: how many of the service's tasks run.
-service_tasks() { dk 1 service ps -q --filter desired-state=running "$1" | xargs -r dk 1 inspect -f '{{.Status.State}}' | grep -c '^running$'; }
+service_tasks() { dk 1 service ps --filter desired-state=running --format '{{.CurrentState}}' "$1" | grep -c '^Running'; }
+# task_addresses N CONTAINER: the addresses tasks.gs resolves to, seen from CONTAINER.
+task_addresses() { dk "$1" exec "$2" nslookup tasks.gs | grep -o '10\.100\.[0-9]*\.[0-9]*' | sort -u; }
 service_runs_everywhere() { [[ $(service_tasks "$1") == 3 ]]; }
 # task_on N SERVICE: the id of the service's container on node N.
 task_on() { dk "$1" ps -q --filter "label=com.docker.swarm.service.name=$2"; }
@@ -108,9 +110,9 @@ t_global_service_dnsrr() {
   for i in "${nodes[@]}"; do
     cid=$(task_on "$i" gs)
     [[ -n $cid ]] || fail "no task on node $i"
-    wait_for 30 eval "[[ \$(dk $i exec $cid nslookup tasks.gs | grep -c '^Address.*10\.100\.') == 3 ]]" ||
+    wait_for 30 eval "[[ \$(task_addresses $i $cid | wc -l) == 3 ]]" ||
       fail "node $i: tasks.gs: $(dk "$i" exec "$cid" nslookup tasks.gs)"
-    addrs=$(dk "$i" exec "$cid" nslookup tasks.gs | awk '/^Address/ && /10\.100\./ {print $NF}')
+    addrs=$(task_addresses "$i" "$cid")
     for a in $addrs; do wait_for 20 pings "$i" "$cid" "$a" || fail "node $i cannot reach $a"; done
   done
 }
