@@ -163,7 +163,9 @@ impl OverlayDriver {
             .await??;
         if let Err(e) = self.build(&network, &state).await {
             if fresh {
-                self.remove_network(&network, &state).await.ok();
+                if let Err(cleanup) = self.remove_network(&network, &state).await {
+                    tracing::warn!(network = %network.id, %cleanup, "could not undo a failed network");
+                }
             }
             return Err(e);
         }
@@ -203,7 +205,9 @@ impl OverlayDriver {
         self.netlink.create_veth(&pair).await?;
         let recorded = self.record_endpoint(&request, network, &pair).await;
         if recorded.is_err() {
-            self.netlink.delete_link(&host).await.ok();
+            if let Err(cleanup) = self.netlink.delete_link(&host).await {
+                tracing::warn!(%cleanup, "could not remove the veth of a failed endpoint");
+            }
         }
         let endpoint = recorded?;
         Ok(endpoint_response(requested_mac, endpoint.mac))
