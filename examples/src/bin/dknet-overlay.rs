@@ -56,7 +56,7 @@ fn managed() -> ManagedPlugin {
         .entrypoint_args(["--state-dir", DEFAULT_STATE_DIR])
         .capability("CAP_NET_ADMIN")
         .propagated_mount(DEFAULT_STATE_DIR)
-        .args_description("More dknet-overlay options (e.g. --vni-range 4096-8191)");
+        .args_description("More dknet-overlay options (e.g. --vni-range 1000-1999)");
     ManagedPlugin {
         config,
         programs: &["iptables", "ip6tables"],

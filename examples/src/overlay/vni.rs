@@ -16,7 +16,7 @@ use super::Error;
 /// The largest VXLAN id (24 bits).
 pub const MAX_VNI: u32 = (1 << 24) - 1;
 
-/// An inclusive range of VXLAN ids, written `FIRST-LAST` (e.g. `4096-8191`).
+/// An inclusive range of VXLAN ids, written `FIRST-LAST` (e.g. `256-4095`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VniRange {
     /// The first id.
@@ -26,11 +26,14 @@ pub struct VniRange {
 }
 
 impl Default for VniRange {
-    /// `4096-65535` (`--vni-range` changes it).
+    /// `256-4095` (`--vni-range` changes it): below 4096, where Docker's own overlay driver
+    /// starts its ids. Both use UDP port 4789, and a node's kernel refuses a second VXLAN
+    /// device with the same id on the same port, so an id Docker's overlay holds on a node
+    /// (its `ingress` network takes 4096) cannot be used there.
     fn default() -> Self {
         Self {
-            first: 4096,
-            last: 65535,
+            first: 256,
+            last: 4095,
         }
     }
 }

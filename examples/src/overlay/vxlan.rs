@@ -118,7 +118,16 @@ impl Vxlan {
         } else {
             self.handle.link().add(message).execute().await
         };
-        request.map_err(|e| Error::new(action, e))
+        request.map_err(|e| {
+            let e = Error::new(action, e);
+            if e.errno() == Some(libc::EEXIST) {
+                let why = "another VXLAN device on this node uses this id and UDP port 4789 \
+                           (Docker's own overlay networks take ids from 4096 up)";
+                Error::from_io(e.action, io::Error::new(io::ErrorKind::AlreadyExists, why))
+            } else {
+                e
+            }
+        })
     }
 
     /// Adds the flooding entry towards `peer` on the device `index` (none if there).
