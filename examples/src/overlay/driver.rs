@@ -3,7 +3,7 @@
 //! - `GetCapabilities`: `Scope` and `ConnectivityScope` `global`, so that in swarm mode the
 //!   manager allocates the network and every node is told about the others.
 //! - `AllocateNetwork` (manager only): a VXLAN id unique among this driver's networks
-//!   (see [`vni`](super::vni)), answered in `Options`; `FreeNetwork` releases it.
+//!   (see [`vni`]), answered in `Options`; `FreeNetwork` releases it.
 //! - `DiscoverNew`/`DiscoverDelete`: this node's own address (`Self: true`) and its peers,
 //!   recorded, and the peers' flooding entries added to or removed from every network.
 //! - `CreateNetwork` (each node, before its first container on the network): a bridge

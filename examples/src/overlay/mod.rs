@@ -4,7 +4,7 @@
 //! One concern per module: [`driver`] answers dockerd, [`vni`] allocates VXLAN ids on the
 //! swarm manager, [`options`] reads the network's options, [`vxlan`] makes the VXLAN device
 //! and its flooding entries, and [`state`] persists what each node made and knows. Bridges,
-//! veths, firewall rules and the state file come from the [`bridge`](crate::bridge) example.
+//! veths, firewall rules and the state file come from the [`bridge`] example.
 
 pub mod driver;
 pub mod options;

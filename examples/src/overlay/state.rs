@@ -1,6 +1,6 @@
 //! What each node's plugin records: the manager's VXLAN allocations, this node's address
 //! and its peers, and the networks and endpoints it made. Kept in one `state.json` by the
-//! bridge example's [`JsonStore`](crate::bridge::state::JsonStore) (atomic replace, one
+//! bridge example's [`JsonStore`] (atomic replace, one
 //! lock per change).
 
 use std::collections::{BTreeMap, BTreeSet};
