@@ -5,6 +5,8 @@
 //!   gives each network a Linux bridge and each container a veth pair on it.
 //! - `dknet-ipam` (`src/bin/dknet-ipam.rs`, driver in [`ipam`]): an IPAM driver handing out
 //!   pools and addresses without overlap, persisted across restarts.
+//! - `dknet-overlay` (`src/bin/dknet-overlay.rs`, driver in [`overlay`]): a multi-host
+//!   (swarm) driver joining the nodes' bridges with VXLAN.
 //!
 //! [`cli`] holds what the binaries share: where to listen, and logging; [`managed`] how
 //! they describe themselves as managed (v2) plugins.
@@ -13,6 +15,7 @@ pub mod bridge;
 pub mod cli;
 pub mod ipam;
 pub mod managed;
+pub mod overlay;
 
 /// The exit code for how a plugin's `main` ended; prints an error as the
 /// sentence it is (`error: another plugin is already serving on ...`).

@@ -114,7 +114,7 @@ fn quoted(text: &str) -> String {
 }
 
 /// `prefix` plus the first characters of `id` (checked with [`check_id`] by the driver).
-fn with_prefix(prefix: &str, id: &str) -> String {
+pub fn with_prefix(prefix: &str, id: &str) -> String {
     let mut name = String::with_capacity(MAX_IFNAME_LEN);
     name.push_str(prefix);
     name.extend(id.chars().take(ID_CHARS));

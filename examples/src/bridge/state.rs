@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use dknet::network::{MacAddress, PortBinding};
 use ipnet::IpNet;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -121,19 +122,26 @@ pub struct EndpointState {
     pub published: Vec<PortBinding>,
 }
 
-/// The persisted state and the lock that serialises changes to it.
+/// The bridge plugin's persisted state and the lock that serialises changes to it.
+pub type Store = JsonStore<State>;
+
+/// A state of type `T` persisted as `state.json` in a directory, and the lock that
+/// serialises changes to it (other examples keep their own state type in it).
 #[derive(Debug)]
-pub struct Store {
+pub struct JsonStore<T> {
     dir: PathBuf,
-    state: Mutex<State>,
+    state: Mutex<T>,
     /// One lock per id being worked on; an entry goes with its last user.
-    claims: std::sync::Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    claims: Claims,
 }
 
-/// Exclusive use of one id until dropped (see [`Store::claim`]).
+/// The locks of the ids being worked on.
+type Claims = std::sync::Mutex<HashMap<String, Arc<Mutex<()>>>>;
+
+/// Exclusive use of one id until dropped (see [`JsonStore::claim`]).
 #[derive(Debug)]
 pub struct Claim<'a> {
-    store: &'a Store,
+    claims: &'a Claims,
     id: String,
     guard: Option<OwnedMutexGuard<()>>,
 }
@@ -141,7 +149,7 @@ pub struct Claim<'a> {
 impl Drop for Claim<'_> {
     fn drop(&mut self) {
         drop(self.guard.take());
-        let mut claims = self.store.claims();
+        let mut claims = lock_claims(self.claims);
         // Nobody else holds or waits for this lock: forget it.
         if claims
             .get(&self.id)
@@ -152,7 +160,18 @@ impl Drop for Claim<'_> {
     }
 }
 
-impl Store {
+/// The map of claims; it stays consistent even if a holder panicked (every change is one
+/// call).
+fn lock_claims(claims: &Claims) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Mutex<()>>>> {
+    claims
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl<T> JsonStore<T>
+where
+    T: Clone + Default + PartialEq + Serialize + DeserializeOwned + Send + 'static,
+{
     /// Opens the state in `dir`, creating the directory (mode 0700) if needed. A missing
     /// state file is an empty state; an unreadable or corrupt one is an error.
     pub async fn open(dir: impl Into<PathBuf>) -> Result<Self, Error> {
@@ -173,20 +192,16 @@ impl Store {
     /// dockerd may send a call again while the first is still running (it retries a call
     /// whose connection was reset): the second then starts from what the first did.
     pub async fn claim(&self, id: &str) -> Claim<'_> {
-        let lock = self.claims().entry(id.to_owned()).or_default().clone();
+        let lock = lock_claims(&self.claims)
+            .entry(id.to_owned())
+            .or_default()
+            .clone();
         let guard = lock.lock_owned().await;
         Claim {
-            store: self,
+            claims: &self.claims,
             id: id.to_owned(),
             guard: Some(guard),
         }
-    }
-
-    fn claims(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Mutex<()>>>> {
-        // The map stays consistent even if a holder panicked: every change is one call.
-        self.claims
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The path of the state file.
@@ -195,14 +210,14 @@ impl Store {
     }
 
     /// A copy of the current state.
-    pub async fn snapshot(&self) -> State {
+    pub async fn snapshot(&self) -> T {
         self.state.lock().await.clone()
     }
 
     /// Applies `change` to the state and writes the result to disk before anyone else may
     /// read or change it. Nothing is written when `change` changed nothing; when the write
     /// fails, the state in memory stays as it was.
-    pub async fn update<R>(&self, change: impl FnOnce(&mut State) -> R) -> Result<R, Error> {
+    pub async fn update<R>(&self, change: impl FnOnce(&mut T) -> R) -> Result<R, Error> {
         let mut state = self.state.lock().await;
         let mut next = state.clone();
         let result = change(&mut next);
@@ -228,7 +243,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
         })
 }
 
-fn load(dir: &Path) -> Result<State, Error> {
+fn load<T: Default + DeserializeOwned>(dir: &Path) -> Result<T, Error> {
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -243,7 +258,7 @@ fn load(dir: &Path) -> Result<State, Error> {
         Ok(bytes) => {
             serde_json::from_slice(&bytes).map_err(|source| Error::Corrupt { path, source })
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(State::default()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(T::default()),
         Err(source) => Err(Error::Io {
             action: "reading",
             path,
@@ -390,7 +405,7 @@ mod tests {
             assert_eq!(task.await.unwrap(), 0, "two holders at once");
         }
         let _other = store.claim("e2").await;
-        assert_eq!(store.claims().len(), 1, "only the held claim is kept");
+        assert_eq!(lock_claims(&store.claims).len(), 1, "only the held claim is kept");
     }
 
     #[tokio::test]
