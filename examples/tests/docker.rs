@@ -24,6 +24,8 @@ mod cli;
 mod lab;
 #[path = "docker/plugin.rs"]
 mod plugin;
+#[path = "docker/timing.rs"]
+mod timing;
 
 use std::time::Duration;
 
