@@ -40,20 +40,32 @@ pub fn from_value<R, T: Reply<R>>(value: T) -> Result<R, DriverError> {
     Ok(value.into_reply())
 }
 
-/// Runs a plain (non-async) driver method on tokio's blocking pool, so it can
-/// call blocking code without stalling other requests. A panic is passed on
-/// to the caller, which answers 500.
+/// Runs a plain (non-async) driver method on a thread of its own, so it can
+/// call blocking code without stalling other requests. Not tokio's blocking
+/// pool: the runtime waits for that pool when it is dropped, so a stuck
+/// method would keep the process from exiting after shutdown. A panic is
+/// passed on to the caller, which answers 500.
 pub async fn run_blocking<T, F>(method: F) -> T
 where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
-    match tokio::task::spawn_blocking(method).await {
-        Ok(value) => value,
-        Err(error) => match error.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(error) => panic!("driver method did not finish: {error}"),
-        },
+    let (done, result) = tokio::sync::oneshot::channel();
+    let runtime = tokio::runtime::Handle::current();
+    let span = tracing::Span::current();
+    std::thread::Builder::new()
+        .name("dknet-blocking".to_owned())
+        .spawn(move || {
+            let _runtime = runtime.enter();
+            let _span = span.enter();
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(method));
+            let _ = done.send(outcome);
+        })
+        .unwrap_or_else(|error| panic!("cannot start a thread for a driver method: {error}"));
+    match result.await {
+        Ok(Ok(value)) => value,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(_) => unreachable!("the thread always sends its outcome"),
     }
 }
 

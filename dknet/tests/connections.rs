@@ -1,16 +1,22 @@
 //! Connection handling: keep-alive, concurrent connections, the in-process
-//! client, and the request's Context (ids, cancellation when the client
-//! goes away).
+//! client, the request's Context (ids, cancellation when the client goes
+//! away), and the limits that keep clients from starving the plugin
+//! (connection cap, idle, head and body timeouts, open-file exhaustion).
 
 mod common;
 
+use std::process::Command;
 use std::sync::Arc;
+use std::time::Duration;
 
-use common::{post, serve_driver, Empty, RawConn, Transport, TRANSPORTS};
+use common::{
+    err_text, post, serve, serve_driver, within, ChildPlugin, Empty, RawConn, TempDir, Transport,
+    TRANSPORTS,
+};
 use dknet::network::{JoinRequest, JoinResponse, LeaveRequest, NetworkDriver};
 use dknet::testing::{CallError, Client};
 use dknet::{Context, DriverError, Plugin};
-use tokio::sync::{mpsc, Barrier};
+use tokio::sync::{mpsc, Barrier, Mutex};
 
 #[tokio::test]
 async fn several_requests_share_one_connection() {
@@ -127,11 +133,13 @@ async fn dropping_the_connection_cancels_the_context_and_the_call_completes() {
             br#"{"NetworkID":"n","EndpointID":"e"}"#,
         ))
         .await;
-        let (event, id) = seen.recv().await.unwrap();
+        let (event, id) = within("the join", seen.recv()).await.unwrap();
         assert_eq!(event, "started", "{transport:?}");
         drop(raw);
-        assert_eq!(seen.recv().await.unwrap(), ("cancelled", id));
-        assert_eq!(seen.recv().await.unwrap(), ("finished", id));
+        let cancelled = within("the cancellation", seen.recv()).await;
+        assert_eq!(cancelled.unwrap(), ("cancelled", id));
+        let finished = within("the end of the join", seen.recv()).await;
+        assert_eq!(finished.unwrap(), ("finished", id));
 
         // Answered calls are not cancelled, and ids are unique.
         plugin
@@ -139,7 +147,7 @@ async fn dropping_the_connection_cancels_the_context_and_the_call_completes() {
             .leave(&LeaveRequest::new("n", "e"))
             .await
             .unwrap();
-        let (event, leave_id) = seen.recv().await.unwrap();
+        let (event, leave_id) = within("the leave", seen.recv()).await.unwrap();
         assert_eq!(event, "leave");
         assert_ne!(leave_id, id);
         plugin.stop().await.unwrap();
@@ -155,9 +163,9 @@ async fn the_in_process_client_needs_no_socket() {
         ["NetworkDriver"]
     );
     client.leave(&LeaveRequest::new("n", "e")).await.unwrap();
-    let (_, first) = seen.recv().await.unwrap();
+    let (_, first) = within("the first leave", seen.recv()).await.unwrap();
     client.leave(&LeaveRequest::new("n", "e")).await.unwrap();
-    let (_, second) = seen.recv().await.unwrap();
+    let (_, second) = within("the second leave", seen.recv()).await.unwrap();
     assert!(second > first);
     let error = client
         .call("/NetworkDriver.Leave", Some(b""))
@@ -184,4 +192,195 @@ async fn a_client_survives_the_server_closing_its_connection() {
     }
     client.activate().await.unwrap();
     plugin.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn idle_connections_beyond_the_cap_do_not_lock_out_dockerd() {
+    for transport in TRANSPORTS {
+        let plugin = Plugin::new().network_driver(Empty).max_connections(8);
+        let plugin = serve(plugin, transport).await;
+        let mut idle = Vec::new();
+        for _ in 0..40 {
+            idle.push(plugin.raw().await);
+        }
+        // Each new connection over the cap closed the longest idle one,
+        // so dockerd's call gets through.
+        let activated = within("activate", plugin.client().activate()).await;
+        assert_eq!(
+            activated.unwrap().implements,
+            ["NetworkDriver"],
+            "{transport:?}"
+        );
+        assert!(idle[0].closed().await, "{transport:?}");
+        plugin.stop().await.unwrap();
+    }
+}
+
+/// Joins wait for the test's go-ahead.
+struct Held {
+    started: mpsc::UnboundedSender<()>,
+    release: Mutex<mpsc::UnboundedReceiver<()>>,
+}
+
+impl NetworkDriver for Held {
+    async fn join(
+        self: Arc<Self>,
+        _request: JoinRequest,
+        _context: Context,
+    ) -> Result<JoinResponse, DriverError> {
+        self.started.send(()).unwrap();
+        self.release.lock().await.recv().await;
+        Ok(JoinResponse::default())
+    }
+}
+
+#[tokio::test]
+async fn a_connection_with_a_request_in_flight_is_never_evicted() {
+    let (started, mut started_rx) = mpsc::unbounded_channel();
+    let (release, release_rx) = mpsc::unbounded_channel();
+    let driver = Held {
+        started,
+        release: Mutex::new(release_rx),
+    };
+    let plugin = Plugin::new().network_driver(driver).max_connections(2);
+    let plugin = serve(plugin, Transport::Unix).await;
+    let mut busy = plugin.raw().await;
+    let join = post(
+        "/NetworkDriver.Join",
+        &[],
+        br#"{"NetworkID":"n","EndpointID":"e"}"#,
+    );
+    busy.send(&join).await;
+    within("the join", started_rx.recv()).await.unwrap();
+    let mut idle = plugin.raw().await;
+    // Wait until the plugin serves the idle one, then go over the cap.
+    let answer = idle.exchange(&post("/Plugin.Activate", &[], b"")).await;
+    assert_eq!(answer.status, 200);
+    let mut third = plugin.raw().await;
+    let answer = third.exchange(&post("/Plugin.Activate", &[], b"")).await;
+    assert_eq!(answer.status, 200);
+    assert!(idle.closed().await, "the idle connection was kept");
+    release.send(()).unwrap();
+    assert_eq!(busy.read().await.status, 200);
+    plugin.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_half_sent_head_is_cut_after_the_header_read_timeout() {
+    for transport in TRANSPORTS {
+        let plugin = Plugin::new()
+            .network_driver(Empty)
+            .header_read_timeout(Duration::from_millis(200))
+            .idle_timeout(Duration::from_secs(600));
+        let plugin = serve(plugin, transport).await;
+        let mut slow = plugin.raw().await;
+        slow.send(b"POST /Plugin.Activate HTTP/1.1\r\nHost: x\r\n")
+            .await;
+        assert!(slow.closed().await, "{transport:?}");
+
+        // An idle connection is not held to the head's limit.
+        let mut idle = plugin.raw().await;
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let answer = idle.exchange(&post("/Plugin.Activate", &[], b"")).await;
+        assert_eq!(answer.status, 200, "{transport:?}");
+        plugin.stop().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed_after_the_idle_timeout() {
+    for transport in TRANSPORTS {
+        let plugin = Plugin::new()
+            .network_driver(Empty)
+            .idle_timeout(Duration::from_millis(200));
+        let plugin = serve(plugin, transport).await;
+        let mut raw = plugin.raw().await;
+        let answer = raw.exchange(&post("/Plugin.Activate", &[], b"")).await;
+        assert_eq!(answer.status, 200);
+        assert!(raw.closed().await, "{transport:?}");
+        // A client keeping connections (as dockerd does) opens a new one.
+        let client = plugin.client();
+        within("activate", client.activate()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        within("activate", client.activate()).await.unwrap();
+        plugin.stop().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_body_slower_than_the_body_read_timeout_gets_408() {
+    let plugin = Plugin::new()
+        .network_driver(Empty)
+        .body_read_timeout(Duration::from_millis(200));
+    let plugin = serve(plugin, Transport::Unix).await;
+    let mut raw = plugin.raw().await;
+    let mut request = post(
+        "/NetworkDriver.Leave",
+        &[],
+        br#"{"NetworkID":"n","EndpointID":"e"}"#,
+    );
+    request.truncate(request.len() - 10);
+    raw.send(&request).await;
+    let answer = raw.read().await;
+    assert_eq!(answer.status, 408);
+    assert!(err_text(&answer.body).contains("did not arrive"));
+    plugin.stop().await.unwrap();
+}
+
+/// Not a test on its own: the body of the child process below, which runs
+/// it with `--ignored`: a plugin limited to 64 open files (soft and hard).
+#[test]
+#[ignore = "the child process of a_plugin_out_of_open_files_still_answers"]
+fn child_few_files_plugin_process() {
+    let Some(socket) = std::env::var_os("DKNET_CHILD_SOCKET") else {
+        return;
+    };
+    let limit = libc::rlimit {
+        rlim_cur: 64,
+        rlim_max: 64,
+    };
+    // SAFETY: setrlimit only reads the struct we pass.
+    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let bound = Plugin::new()
+            .network_driver(Empty)
+            .bind_unix(&socket)
+            .await
+            .unwrap();
+        println!("DKNET-READY");
+        bound.run().await.unwrap();
+    });
+}
+
+/// The issue's reproducer (a soft and hard limit of 1024 files, 1,100 idle
+/// connections), scaled down: with 64 files, 100 idle connections.
+#[tokio::test]
+async fn a_plugin_out_of_open_files_still_answers() {
+    let dir = TempDir::new("nofile");
+    let socket = dir.join("few.sock");
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args([
+            "--exact",
+            "child_few_files_plugin_process",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("DKNET_CHILD_SOCKET", &socket);
+    let child = ChildPlugin::start(command);
+    let address = dknet::LocalAddr::Unix(socket.clone());
+    let mut idle = Vec::new();
+    for _ in 0..100 {
+        idle.push(RawConn::connect(&address).await);
+    }
+    let client = Client::unix(&socket);
+    let activated = within("activate", client.activate()).await;
+    assert_eq!(activated.unwrap().implements, ["NetworkDriver"]);
+    drop(idle);
+    let (_, status) = tokio::task::spawn_blocking(move || child.terminate())
+        .await
+        .unwrap();
+    assert!(status.success(), "{status:?}");
 }

@@ -88,12 +88,17 @@ impl BoundPlugin {
         } = self;
         let connections = TaskTracker::new();
         let signals = ConnSignals::default();
-        tracing::info!(address = %local_addr, "serving");
+        let open_files = crate::server::raise_open_file_limit();
+        tracing::info!(address = %local_addr, open_files, "serving");
         loop {
             let accepted = tokio::select! {
                 biased;
-                () = &mut shutdown => break,
-                accepted = listener.accept() => accepted,
+                () = shutdown.requested() => break,
+                // At the connection limit, accept only once one can go.
+                accepted = async {
+                    server.room().await;
+                    listener.accept().await
+                } => accepted,
             };
             match accepted {
                 Ok(stream) => {
@@ -106,27 +111,28 @@ impl BoundPlugin {
                         }
                     });
                 }
-                Err(error) => accept_failed(&error).await,
+                Err(error) => accept_failed(&server, &error).await,
             }
         }
         // Nobody new can connect: close the listener and remove its file.
         drop(listener);
         drop(file);
-        shutdown::drain(connections, signals, grace_period).await;
+        shutdown::drain(&server, connections, signals, grace_period, &mut shutdown).await;
         tracing::info!(address = %local_addr, "stopped");
         Ok(())
     }
 }
 
 /// Accept errors are about one connection or a passing shortage (too many
-/// open files): log, pause briefly when resources ran out, keep serving.
-async fn accept_failed(error: &io::Error) {
+/// open files): log, free a file by closing an idle connection, or pause
+/// briefly when there is none, and keep serving.
+async fn accept_failed(server: &Server, error: &io::Error) {
     tracing::warn!(%error, "cannot accept a connection");
     let exhausted = matches!(
         error.raw_os_error(),
         Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
     );
-    if exhausted {
+    if exhausted && !server.evict_idle() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -15,8 +15,8 @@ pub use self::bound::BoundPlugin;
 use crate::dispatch::Subsystem;
 use crate::network::routes::NetworkRoutes;
 use crate::network::NetworkDriver;
-use crate::server::{Server, DEFAULT_BODY_LIMIT};
-use crate::shutdown::{self, ShutdownSignal, DEFAULT_GRACE_PERIOD};
+use crate::server::{Limits, Server};
+use crate::shutdown::{ShutdownSignal, DEFAULT_GRACE_PERIOD};
 use crate::transport::group::SocketGroup;
 use crate::transport::{self, Listener, OwnedFile};
 use crate::Error;
@@ -50,7 +50,7 @@ pub struct Plugin {
     socket_mode: u32,
     plugin_dir: PathBuf,
     spec_dir: PathBuf,
-    body_limit: usize,
+    limits: Limits,
     grace_period: Duration,
     shutdown: Option<ShutdownSignal>,
 }
@@ -70,7 +70,7 @@ impl fmt::Debug for Plugin {
             .field("socket_mode", &format_args!("{:#o}", self.socket_mode))
             .field("plugin_dir", &self.plugin_dir)
             .field("spec_dir", &self.spec_dir)
-            .field("body_limit", &self.body_limit)
+            .field("limits", &self.limits)
             .field("grace_period", &self.grace_period)
             .field("shutdown_signal", &self.shutdown.is_some())
             .finish()
@@ -80,7 +80,9 @@ impl fmt::Debug for Plugin {
 impl Plugin {
     /// A plugin with no drivers yet and the default options: socket mode
     /// `0o660`, the process's group, `/run/docker/plugins`,
-    /// `/etc/docker/plugins`, 1 MiB bodies, 10 s grace period, SIGINT/SIGTERM.
+    /// `/etc/docker/plugins`, 1 MiB bodies, 10 s grace period, SIGINT/SIGTERM,
+    /// and the connection limits below (10 s to send a request head or
+    /// body, 90 s idle, 512 connections).
     pub fn new() -> Self {
         Self {
             subsystems: Vec::new(),
@@ -88,7 +90,7 @@ impl Plugin {
             socket_mode: 0o660,
             plugin_dir: PathBuf::from(DEFAULT_PLUGIN_DIR),
             spec_dir: PathBuf::from(DEFAULT_SPEC_DIR),
-            body_limit: DEFAULT_BODY_LIMIT,
+            limits: Limits::default(),
             grace_period: DEFAULT_GRACE_PERIOD,
             shutdown: None,
         }
@@ -153,7 +155,38 @@ impl Plugin {
 
     /// The largest request body accepted; larger ones get 413. Default: 1 MiB.
     pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.body_limit = bytes;
+        self.limits.body_limit = bytes;
+        self
+    }
+
+    /// How long a client may take to send a request head once its first
+    /// byte arrived; slower connections are closed. Default: 10 s.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a client may take to send a request body once the head
+    /// arrived; slower requests get 408. Default: 10 s.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.body_read_timeout = timeout;
+        self
+    }
+
+    /// How long a keep-alive connection may wait for its next request
+    /// before it is closed. Default: 90 s, longer than dockerd's own 30 s,
+    /// so that dockerd is the one to close the connections it keeps.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.idle_timeout = timeout;
+        self
+    }
+
+    /// How many connections are served at once. A new connection beyond it
+    /// closes the one idle longest (then one still sending its request
+    /// head), never one with a request in flight; if every connection has
+    /// one, it waits. Default: 512 (dockerd keeps at most 6 idle ones).
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.limits.max_connections = connections;
         self
     }
 
@@ -166,7 +199,7 @@ impl Plugin {
 
     /// Stop serving when `signal` completes, instead of on SIGINT/SIGTERM.
     pub fn shutdown_signal(mut self, signal: impl Future<Output = ()> + Send + 'static) -> Self {
-        self.shutdown = Some(Box::pin(signal));
+        self.shutdown = Some(ShutdownSignal::future(signal));
         self
     }
 
@@ -239,7 +272,7 @@ impl Plugin {
     fn take_shutdown(&mut self) -> Result<ShutdownSignal, Error> {
         match self.shutdown.take() {
             Some(signal) => Ok(signal),
-            None => shutdown::os_signals(),
+            None => ShutdownSignal::os(),
         }
     }
 
@@ -258,7 +291,7 @@ impl Plugin {
         if self.subsystems.is_empty() {
             tracing::warn!("serving a plugin with no drivers: add one with Plugin::network_driver");
         }
-        Arc::new(Server::new(self.subsystems, self.body_limit))
+        Arc::new(Server::new(self.subsystems, self.limits))
     }
 }
 

@@ -18,7 +18,7 @@ use tracing::field::Empty;
 use tracing::{Instrument, Span};
 
 use super::response::Answer;
-use super::Server;
+use super::{Limits, Server};
 use crate::Context;
 
 /// Request ids, unique in the process.
@@ -64,7 +64,7 @@ async fn answer(server: &Server, id: u64, parts: &Parts, body: Incoming) -> Answ
     let Some(target) = server.subsystem(subsystem) else {
         return unknown_path(server, path);
     };
-    let body = match read_body(body, server.body_limit, method).await {
+    let body = match read_body(body, &server.limits, method).await {
         Ok(body) => body,
         Err(answer) => return answer,
     };
@@ -89,7 +89,18 @@ async fn answer(server: &Server, id: u64, parts: &Parts, body: Incoming) -> Answ
     };
     // The call runs in its own task: a panic stays there, and a call whose
     // connection drops still runs to completion (its context is cancelled).
-    let outcome = tokio::spawn(call.in_current_span()).await;
+    let call = server.calls.spawn(call.in_current_span());
+    let outcome = tokio::select! {
+        outcome = call => outcome,
+        // Shutdown's grace period is over: answer now, and cancel the
+        // context (the guard is still armed).
+        () = server.calls_cut.cancelled() => {
+            let message = format!(
+                "{method}: the plugin is stopping and the call did not finish in time"
+            );
+            return Answer::failed(500, message);
+        }
+    };
     guard.disarm();
     match outcome {
         Ok(Ok(json)) => Answer::Json(json),
@@ -119,7 +130,8 @@ fn unknown_path(server: &Server, path: &str) -> Answer {
     Answer::failed(404, message)
 }
 
-async fn read_body(body: Incoming, limit: usize, method: &str) -> Result<Bytes, Answer> {
+async fn read_body(body: Incoming, limits: &Limits, method: &str) -> Result<Bytes, Answer> {
+    let limit = limits.body_limit;
     let size = body.size_hint();
     if size.exact() == Some(0) {
         return Ok(Bytes::new());
@@ -131,7 +143,16 @@ async fn read_body(body: Incoming, limit: usize, method: &str) -> Result<Bytes, 
     if size.lower() > limit as u64 {
         return Err(too_large());
     }
-    match Limited::new(body, limit).collect().await {
+    let read = tokio::time::timeout(
+        limits.body_read_timeout,
+        Limited::new(body, limit).collect(),
+    );
+    let Ok(read) = read.await else {
+        let seconds = limits.body_read_timeout.as_secs_f64();
+        let message = format!("{method}: the request body did not arrive within {seconds} s");
+        return Err(Answer::failed(408, message));
+    };
+    match read {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(error) if error.is::<LengthLimitError>() => Err(too_large()),
         Err(error) => {

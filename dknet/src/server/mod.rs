@@ -1,14 +1,24 @@
 //! The HTTP server: serves a plugin's [`Subsystem`]s over any byte stream,
 //! one task per connection, HTTP/1.1 keep-alive, with DESIGN.md's error
 //! contract (see [`http`] for the request path and [`response`] for the
-//! answers).
+//! answers), within the [`Limits`] that keep clients from starving it
+//! ([`connections`], [`io`]).
 
+mod connections;
+mod fd_limit;
 mod http;
+mod io;
+mod limits;
 mod response;
 
+pub(crate) use fd_limit::raise_open_file_limit;
+pub(crate) use limits::Limits;
 pub(crate) use response::MEDIA_TYPE;
 
+use std::future::{poll_fn, Future};
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::Poll;
 
 use bytes::Bytes;
 use hyper::server::conn::http1;
@@ -16,46 +26,68 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
+use self::connections::{Connections, Phase};
+use self::io::Tracked;
 use crate::dispatch::Subsystem;
 use crate::ActivateResponse;
 
-/// The default request body limit: 1 MiB.
-pub(crate) const DEFAULT_BODY_LIMIT: usize = 1 << 20;
-
 /// What every connection of a plugin shares: the subsystems, the
-/// precomputed `Plugin.Activate` answer, the body limit.
+/// precomputed `Plugin.Activate` answer, the limits, the live connections
+/// and the driver calls running.
 pub(crate) struct Server {
     subsystems: Box<[Arc<dyn Subsystem>]>,
     activation: Bytes,
-    body_limit: usize,
+    limits: Limits,
     http: http1::Builder,
+    connections: Connections,
+    calls: TaskTracker,
+    /// Cancelled when the shutdown grace period is over: calls still
+    /// running are answered 500 and their contexts cancelled.
+    calls_cut: CancellationToken,
 }
 
 /// How the serving loop tells a connection to stop: `stop` finishes the
-/// request in flight and closes; `force` drops the connection at once.
+/// request in flight and closes (at once if there is none); `force` drops
+/// the connection at once.
 #[derive(Clone, Default)]
 pub(crate) struct ConnSignals {
     pub(crate) stop: CancellationToken,
     pub(crate) force: CancellationToken,
 }
 
+/// Why a connection's task ended.
+enum End {
+    Closed(Result<(), hyper::Error>),
+    Stopped,
+    Forced,
+    Evicted,
+    TimedOut(Phase),
+}
+
 impl Server {
     /// A server for `subsystems`, answering `Plugin.Activate` with their
     /// names in this order.
-    pub(crate) fn new(subsystems: Vec<Arc<dyn Subsystem>>, body_limit: usize) -> Self {
+    pub(crate) fn new(subsystems: Vec<Arc<dyn Subsystem>>, limits: Limits) -> Self {
         let activation = ActivateResponse {
             implements: subsystems.iter().map(|s| s.name().to_owned()).collect(),
         };
         let activation = serde_json::to_vec(&activation).expect("a list of names encodes");
         let mut http = http1::Builder::new();
-        // dockerd keeps idle connections open; never time them out.
-        http.keep_alive(true).header_read_timeout(None);
+        // Idle and head timeouts are the connection task's (hyper's header
+        // timeout would also cut idle keep-alive connections).
+        http.keep_alive(true)
+            .header_read_timeout(None)
+            .max_buf_size(Limits::MAX_HEAD_BYTES);
         Self {
             subsystems: subsystems.into_boxed_slice(),
             activation: Bytes::from(activation),
-            body_limit,
+            limits,
             http,
+            connections: Connections::new(limits.max_connections),
+            calls: TaskTracker::new(),
+            calls_cut: CancellationToken::new(),
         }
     }
 
@@ -68,31 +100,105 @@ impl Server {
         self.subsystems.iter().find(|s| s.name() == name)
     }
 
-    /// Serves one connection until the peer closes it, `signals.stop` fires
-    /// (then the request in flight finishes first) or `signals.force` fires.
+    /// Completes when one more connection can be served.
+    pub(crate) async fn room(&self) {
+        self.connections.room().await;
+    }
+
+    /// Closes a connection without a request in flight, to free its file
+    /// descriptor; false if every connection has one.
+    pub(crate) fn evict_idle(&self) -> bool {
+        self.connections.evict_one()
+    }
+
+    /// The driver calls started and not finished.
+    pub(crate) fn calls(&self) -> &TaskTracker {
+        &self.calls
+    }
+
+    /// Ends the grace period: calls still running are answered 500 and
+    /// their contexts cancelled.
+    pub(crate) fn cut_calls(&self) {
+        self.calls_cut.cancel();
+    }
+
+    /// Serves one connection until the peer closes it, a limit closes it,
+    /// `signals.stop` fires (then the request in flight finishes first) or
+    /// `signals.force` fires.
     pub(crate) async fn serve_connection<I>(self: Arc<Self>, io: I, signals: ConnSignals)
     where
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
+        let registration = self.connections.admit();
+        let conn = Arc::clone(registration.conn());
         let server = Arc::clone(&self);
-        let service = service_fn(move |request| http::handle(Arc::clone(&server), request));
-        let connection = self.http.serve_connection(TokioIo::new(io), service);
-        let mut connection = std::pin::pin!(connection);
-        tokio::select! {
-            result = connection.as_mut() => return log_connection_end(result),
-            () = signals.stop.cancelled() => {}
-            () = signals.force.cancelled() => return,
-        }
-        connection.as_mut().graceful_shutdown();
-        tokio::select! {
-            result = connection => log_connection_end(result),
-            () = signals.force.cancelled() => {}
-        }
+        let requests = Arc::clone(&conn);
+        let service = service_fn(move |request| {
+            let in_flight = requests.request();
+            let server = Arc::clone(&server);
+            async move {
+                let answer = http::handle(server, request).await;
+                drop(in_flight);
+                answer
+            }
+        });
+        let io = TokioIo::new(Tracked::new(io, Arc::clone(&conn)));
+        let mut connection = pin!(self.http.serve_connection(io, service));
+        let mut stop = pin!(signals.stop.cancelled());
+        let mut force = pin!(signals.force.cancelled());
+        let mut evicted = pin!(conn.evicted().cancelled());
+        let mut timer = pin!(tokio::time::sleep(self.limits.idle_timeout));
+        let mut armed = None;
+        let mut stopping = false;
+        let end = poll_fn(|cx| {
+            if let Poll::Ready(result) = connection.as_mut().poll(cx) {
+                return Poll::Ready(End::Closed(result));
+            }
+            if force.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(End::Forced);
+            }
+            if evicted.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(End::Evicted);
+            }
+            if !stopping && stop.as_mut().poll(cx).is_ready() {
+                if !conn.in_flight() {
+                    return Poll::Ready(End::Stopped);
+                }
+                // Finish the request in flight, then close.
+                stopping = true;
+                connection.as_mut().graceful_shutdown();
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            // Polling the connection may have moved the phase on.
+            let deadline = conn.deadline(&self.limits);
+            if deadline != armed {
+                armed = deadline;
+                if let Some(deadline) = deadline {
+                    timer.as_mut().reset(deadline);
+                }
+            }
+            if armed.is_some() && timer.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(End::TimedOut(conn.phase()));
+            }
+            Poll::Pending
+        })
+        .await;
+        log_end(end, &self.limits);
     }
 }
 
-fn log_connection_end(result: Result<(), hyper::Error>) {
-    if let Err(error) = result {
-        tracing::debug!(%error, "connection closed");
+fn log_end(end: End, limits: &Limits) {
+    match end {
+        End::Closed(Err(error)) => tracing::debug!(%error, "connection closed"),
+        End::TimedOut(Phase::Head) => tracing::warn!(
+            timeout_ms = limits.header_read_timeout.as_millis(),
+            "closing a connection: its request head did not arrive in time"
+        ),
+        End::TimedOut(_) => tracing::debug!(
+            timeout_ms = limits.idle_timeout.as_millis(),
+            "closing an idle connection"
+        ),
+        End::Closed(Ok(())) | End::Stopped | End::Forced | End::Evicted => {}
     }
 }

@@ -8,8 +8,10 @@ mod child;
 #[allow(unused_imports)] // used by the process tests only
 pub use child::ChildPlugin;
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use dknet::testing::Client;
 use dknet::{Error, LocalAddr, Plugin};
@@ -17,6 +19,17 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWrite
 use tokio::net::{TcpStream, UnixStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+/// How long any single wait in a test may take before the test fails.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+
+/// Awaits `future`, failing the test if it takes longer than [`DEADLINE`].
+pub async fn within<F: Future>(what: &str, future: F) -> F::Output {
+    match tokio::time::timeout(DEADLINE, future).await {
+        Ok(output) => output,
+        Err(_) => panic!("{what}: nothing within {DEADLINE:?}"),
+    }
+}
 
 /// A driver that writes no method: every answer is a default.
 pub struct Empty;
@@ -165,6 +178,10 @@ impl RawConn {
 
     /// Reads one answer (the server always sends Content-Length).
     pub async fn read(&mut self) -> RawHttp {
+        within("reading an answer", self.read_answer()).await
+    }
+
+    async fn read_answer(&mut self) -> RawHttp {
         let mut line = String::new();
         self.0.read_line(&mut line).await.unwrap();
         let status = line
@@ -205,7 +222,8 @@ impl RawConn {
     /// True once the server closed the connection (reads EOF).
     pub async fn closed(&mut self) -> bool {
         let mut byte = [0_u8; 1];
-        matches!(self.0.read(&mut byte).await, Ok(0) | Err(_))
+        let read = within("reading from the connection", self.0.read(&mut byte)).await;
+        matches!(read, Ok(0) | Err(_))
     }
 }
 

@@ -1,0 +1,310 @@
+//! The plugin's live connections: each one's [`Phase`] (idle, receiving a
+//! request head, handling a request), the deadline that follows from it,
+//! and the cap on how many are served at once, kept by evicting the idle
+//! ones first and never one with a request in flight.
+
+use std::collections::HashMap;
+use std::pin::pin;
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use tokio::sync::Notify;
+use tokio::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+use super::limits::Limits;
+
+/// Where a connection is in its request cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Waiting for the next request; nothing of it has arrived.
+    Idle,
+    /// Part of a request head has arrived, not all of it.
+    Head,
+    /// A request is being handled: its body read, the driver called.
+    Busy,
+    /// The handler answered; the answer is being written.
+    Answering,
+}
+
+impl Phase {
+    fn from_u8(value: u8) -> Self {
+        match value {
+            0 => Self::Idle,
+            1 => Self::Head,
+            2 => Self::Busy,
+            _ => Self::Answering,
+        }
+    }
+}
+
+/// The registry of a server's connections.
+pub(crate) struct Connections {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    epoch: Instant,
+    max: usize,
+    live: Mutex<HashMap<u64, Arc<Conn>>>,
+    count: AtomicUsize,
+    next_id: AtomicU64,
+    /// Woken when a connection closes, or turns idle while the registry is full.
+    room: Notify,
+}
+
+/// One connection's state, shared by its task, its I/O and its requests.
+pub(crate) struct Conn {
+    phase: AtomicU8,
+    /// When the phase began, in milliseconds since the registry's epoch.
+    since: AtomicU64,
+    evicted: CancellationToken,
+    shared: Arc<Shared>,
+}
+
+/// A connection's place in the registry, given up when dropped.
+pub(crate) struct Registration {
+    id: u64,
+    conn: Arc<Conn>,
+}
+
+/// Marks a request in flight from its head to its answer.
+pub(crate) struct InFlight(Arc<Conn>);
+
+impl Connections {
+    /// A registry serving at most `max` connections at once.
+    pub(crate) fn new(max: usize) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                epoch: Instant::now(),
+                max: max.max(1),
+                live: Mutex::default(),
+                count: AtomicUsize::new(0),
+                next_id: AtomicU64::new(0),
+                room: Notify::new(),
+            }),
+        }
+    }
+
+    /// Completes when a new connection can be admitted: the registry is not
+    /// full, or one of its connections can be evicted.
+    pub(crate) async fn room(&self) {
+        loop {
+            let mut notified = pin!(self.shared.room.notified());
+            notified.as_mut().enable();
+            if self.shared.count.load(Ordering::Relaxed) < self.shared.max
+                || self.shared.lock().values().any(|conn| !conn.in_flight())
+            {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Registers a new connection, first evicting one if the registry is full.
+    pub(crate) fn admit(&self) -> Registration {
+        let conn = Arc::new(Conn {
+            phase: AtomicU8::new(Phase::Idle as u8),
+            since: AtomicU64::new(self.shared.now()),
+            evicted: CancellationToken::new(),
+            shared: Arc::clone(&self.shared),
+        });
+        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut live = self.shared.lock();
+        if live.len() >= self.shared.max && evict(&mut live).is_none() {
+            tracing::warn!(
+                connections = live.len(),
+                "every connection has a request in flight: serving one more than the limit"
+            );
+        }
+        live.insert(id, Arc::clone(&conn));
+        self.shared.count.store(live.len(), Ordering::Relaxed);
+        Registration { id, conn }
+    }
+
+    /// Evicts one connection without a request in flight; false if none.
+    pub(crate) fn evict_one(&self) -> bool {
+        let mut live = self.shared.lock();
+        let evicted = evict(&mut live).is_some();
+        self.shared.count.store(live.len(), Ordering::Relaxed);
+        evicted
+    }
+}
+
+/// Closes and removes the connection that matters least: the longest idle,
+/// else the one slowest to send its request head.
+fn evict(live: &mut HashMap<u64, Arc<Conn>>) -> Option<Arc<Conn>> {
+    let (&id, _) = live
+        .iter()
+        .filter(|(_, conn)| !conn.in_flight())
+        .min_by_key(|(_, conn)| {
+            (
+                conn.phase() != Phase::Idle,
+                conn.since.load(Ordering::Relaxed),
+            )
+        })?;
+    let conn = live.remove(&id)?;
+    tracing::debug!(phase = ?conn.phase(), "connection limit reached: closing a connection");
+    conn.evicted.cancel();
+    Some(conn)
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, HashMap<u64, Arc<Conn>>> {
+        self.live.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+impl Conn {
+    pub(crate) fn phase(&self) -> Phase {
+        Phase::from_u8(self.phase.load(Ordering::Relaxed))
+    }
+
+    fn enter(&self, phase: Phase) {
+        self.since.store(self.shared.now(), Ordering::Relaxed);
+        self.phase.store(phase as u8, Ordering::Relaxed);
+    }
+
+    /// True from a request's complete head until its answer is written.
+    pub(crate) fn in_flight(&self) -> bool {
+        matches!(self.phase(), Phase::Busy | Phase::Answering)
+    }
+
+    /// Bytes arrived: an idle connection has started a request head.
+    pub(crate) fn received(&self) {
+        if self.phase() == Phase::Idle {
+            self.enter(Phase::Head);
+        }
+    }
+
+    /// A request head was read; the request is in flight until the guard
+    /// is dropped and then its answer written ([`Conn::flushed`]).
+    pub(crate) fn request(self: &Arc<Self>) -> InFlight {
+        self.enter(Phase::Busy);
+        InFlight(Arc::clone(self))
+    }
+
+    /// Everything written so far reached the socket: an answer is complete.
+    pub(crate) fn flushed(&self) {
+        if self.phase() == Phase::Answering {
+            self.enter(Phase::Idle);
+            if self.shared.count.load(Ordering::Relaxed) >= self.shared.max {
+                self.shared.room.notify_waiters();
+            }
+        }
+    }
+
+    /// When the connection is to be closed if it stays in its phase: idle
+    /// ones after `idle_timeout`, unfinished heads after
+    /// `header_read_timeout`; never while a request is in flight.
+    pub(crate) fn deadline(&self, limits: &Limits) -> Option<Instant> {
+        let limit = match self.phase() {
+            Phase::Idle => limits.idle_timeout,
+            Phase::Head => limits.header_read_timeout,
+            Phase::Busy | Phase::Answering => return None,
+        };
+        let since = Duration::from_millis(self.since.load(Ordering::Relaxed));
+        Some(self.shared.epoch + since + limit)
+    }
+
+    /// Fires when the registry evicted this connection.
+    pub(crate) fn evicted(&self) -> &CancellationToken {
+        &self.evicted
+    }
+}
+
+impl Registration {
+    pub(crate) fn conn(&self) -> &Arc<Conn> {
+        &self.conn
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        let shared = &self.conn.shared;
+        let mut live = shared.lock();
+        live.remove(&self.id);
+        shared.count.store(live.len(), Ordering::Relaxed);
+        drop(live);
+        shared.room.notify_waiters();
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.enter(Phase::Answering);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_full_registry_evicts_the_longest_idle_and_never_a_busy_one() {
+        let connections = Connections::new(2);
+        let busy = connections.admit();
+        let _request = busy.conn().request();
+        let idle = connections.admit();
+        // Full, but the idle one can go.
+        connections.room().await;
+        let third = connections.admit();
+        assert!(idle.conn().evicted().is_cancelled());
+        assert!(!busy.conn().evicted().is_cancelled());
+        // Now both have requests in flight: no room, nothing to evict.
+        let _other = third.conn().request();
+        assert!(!connections.evict_one());
+        let waiting = tokio::time::timeout(Duration::from_millis(20), connections.room());
+        assert!(
+            waiting.await.is_err(),
+            "room while every connection is busy"
+        );
+        drop(third);
+        connections.room().await;
+    }
+
+    #[tokio::test]
+    async fn heads_being_received_go_after_idle_connections() {
+        let connections = Connections::new(2);
+        let slow = connections.admit();
+        slow.conn().received();
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        let idle = connections.admit();
+        let _third = connections.admit();
+        assert!(idle.conn().evicted().is_cancelled());
+        assert!(!slow.conn().evicted().is_cancelled());
+    }
+
+    #[test]
+    fn deadlines_follow_the_phase() {
+        let limits = Limits {
+            idle_timeout: Duration::from_secs(90),
+            header_read_timeout: Duration::from_secs(10),
+            ..Limits::default()
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let _entered = runtime.enter();
+        let connections = Connections::new(4);
+        let registration = connections.admit();
+        let conn = registration.conn();
+        let idle = conn.deadline(&limits).unwrap();
+        conn.received();
+        let head = conn.deadline(&limits).unwrap();
+        assert!(head + Duration::from_secs(70) < idle);
+        let request = conn.request();
+        assert_eq!(conn.deadline(&limits), None);
+        drop(request);
+        assert_eq!(conn.phase(), Phase::Answering);
+        assert_eq!(conn.deadline(&limits), None);
+        conn.flushed();
+        assert_eq!(conn.phase(), Phase::Idle);
+        assert!(conn.deadline(&limits).is_some());
+    }
+}
