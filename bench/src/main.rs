@@ -12,6 +12,10 @@
 //! Options: `--seconds S` (per round, default 1), `--rounds N` (default 3),
 //! `--go-plugin PATH` (or `DKNET_BENCH_GO_PLUGIN`: also measure a Go plugin
 //! started as `PATH SOCKET`), `--no-build` (skip the build times).
+//!
+//! `dknet-bench load SOCKET METHOD CLIENTS SECONDS` only loads a server that
+//! is already running (to profile it): `METHOD` is one of the measured
+//! methods, `CLIENTS` keep-alive connections.
 
 mod build_time;
 mod load;
@@ -53,6 +57,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.as_slice() {
         [serve, kind, socket] if serve == "serve" => serve::run(kind, PathBuf::from(socket)),
+        [load, socket, method, clients, seconds] if load == "load" => {
+            load_only(socket.as_ref(), method, clients, seconds)
+        }
         _ => settings(&args).and_then(|settings| bench(&settings)),
     };
     match result {
@@ -299,6 +306,36 @@ fn measure(
         }
         _ => println!("- stripped: not measured (`strip` from binutils is missing)"),
     }
+    Ok(())
+}
+
+/// Loads a running server and prints what one round measured.
+fn load_only(socket: &Path, method: &str, clients: &str, seconds: &str) -> Result<(), String> {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .ok_or("no workspace")?;
+    let workload = workload::load(workspace)?
+        .into_iter()
+        .find(|w| w.method == method)
+        .ok_or_else(|| format!("no method {method}: {:?}", workload::METHODS))?;
+    let clients = clients.parse().map_err(|_| "CLIENTS: a count")?;
+    let seconds: f64 = seconds.parse().map_err(|_| "SECONDS: a number")?;
+    let duration = Duration::try_from_secs_f64(seconds).map_err(|_| "SECONDS: positive")?;
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    let round = runtime
+        .block_on(load::round(
+            socket,
+            &workload,
+            Mode::KeepAlive(clients),
+            duration,
+        ))
+        .map_err(|e| e.to_string())?;
+    println!(
+        "{method}, {clients} connections: {:.0} requests/s, p50 {} µs, p99 {} µs",
+        round.rate,
+        round.percentile(0.5).as_micros(),
+        round.percentile(0.99).as_micros()
+    );
     Ok(())
 }
 
