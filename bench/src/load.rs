@@ -43,6 +43,8 @@ pub(crate) struct Round {
     pub(crate) rate: f64,
     /// Every request's latency, sorted.
     pub(crate) latencies: Vec<Duration>,
+    /// The server's CPU time per request, when measured.
+    pub(crate) cpu_per_request: Option<Duration>,
 }
 
 impl Round {
@@ -83,6 +85,7 @@ pub(crate) async fn round(
     Ok(Round {
         rate: latencies.len() as f64 / elapsed.as_secs_f64(),
         latencies,
+        cpu_per_request: None,
     })
 }
 
@@ -179,6 +182,7 @@ mod tests {
         let round = Round {
             rate: 0.0,
             latencies: (1..=100).map(Duration::from_micros).collect(),
+            cpu_per_request: None,
         };
         assert_eq!(round.percentile(0.5), Duration::from_micros(51));
         assert_eq!(round.percentile(0.99), Duration::from_micros(99));

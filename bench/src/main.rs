@@ -11,7 +11,9 @@
 //!
 //! Options: `--seconds S` (per round, default 1), `--rounds N` (default 3),
 //! `--go-plugin PATH` (or `DKNET_BENCH_GO_PLUGIN`: also measure a Go plugin
-//! started as `PATH SOCKET`), `--no-build` (skip the build times).
+//! started as `PATH SOCKET`), `--plugin NAME=PATH` (also measure another
+//! build of a dknet plugin, started as `PATH --socket SOCKET`), `--no-build`
+//! (skip the build times).
 //!
 //! `dknet-bench load SOCKET METHOD CLIENTS SECONDS` only loads a server that
 //! is already running (to profile it): `METHOD` is one of the measured
@@ -50,6 +52,8 @@ struct Settings {
     round: Duration,
     rounds: usize,
     go_plugin: Option<PathBuf>,
+    /// More dknet plugins (`NAME=PATH`, started as `PATH --socket SOCKET`).
+    others: Vec<(&'static str, PathBuf)>,
     build_times: bool,
 }
 
@@ -76,6 +80,7 @@ fn settings(args: &[String]) -> Result<Settings, String> {
         round: Duration::from_secs(1),
         rounds: 3,
         go_plugin: std::env::var_os("DKNET_BENCH_GO_PLUGIN").map(PathBuf::from),
+        others: Vec::new(),
         build_times: true,
     };
     let mut args = args.iter();
@@ -94,11 +99,18 @@ fn settings(args: &[String]) -> Result<Settings, String> {
                 }
             }
             "--go-plugin" => settings.go_plugin = Some(PathBuf::from(value()?)),
+            "--plugin" => {
+                let value = value()?;
+                let (name, path) = value.split_once('=').ok_or("--plugin NAME=PATH")?;
+                // The name lives as long as the run.
+                let name: &'static str = Box::leak(name.to_owned().into_boxed_str());
+                settings.others.push((name, PathBuf::from(path)));
+            }
             "--no-build" => settings.build_times = false,
             other => {
                 return Err(format!(
                     "unknown argument `{other}`; use --seconds S, --rounds N, \
-                     --go-plugin PATH, --no-build"
+                     --go-plugin PATH, --plugin NAME=PATH, --no-build"
                 ))
             }
         }
@@ -130,7 +142,7 @@ fn bench(settings: &Settings) -> Result<(), String> {
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
 
     machine();
-    let programs = programs(&this, &noop, settings.go_plugin.as_deref());
+    let programs = programs(&this, &noop, settings);
     let outcome = measure(settings, &programs, &workloads, &dir, &noop);
     let outcome = outcome.and_then(|()| {
         if !settings.build_times {
@@ -153,7 +165,7 @@ fn bench(settings: &Settings) -> Result<(), String> {
     outcome
 }
 
-fn programs(this: &Path, noop: &Path, go: Option<&Path>) -> Vec<Program> {
+fn programs(this: &Path, noop: &Path, settings: &Settings) -> Vec<Program> {
     let own = |name, kind: &str| Program {
         name,
         path: this.to_owned(),
@@ -170,7 +182,15 @@ fn programs(this: &Path, noop: &Path, go: Option<&Path>) -> Vec<Program> {
         },
         own("dknet fields", "fields"),
     ];
-    if let Some(go) = go {
+    for (name, path) in &settings.others {
+        programs.push(Program {
+            name,
+            path: path.clone(),
+            args: Vec::new(),
+            socket_flag: Some("--socket"),
+        });
+    }
+    if let Some(go) = &settings.go_plugin {
         programs.push(Program {
             name: "go-plugins-helpers",
             path: go.to_owned(),
@@ -253,9 +273,15 @@ fn measure(
                 for offset in 0..servers.len() {
                     let index = (round + offset) % servers.len();
                     let server = &servers[index];
-                    let measured = runtime
+                    let failed = |e: std::io::Error| format!("{}: {e}", server.program.name);
+                    let cpu = server.cpu_time().map_err(failed)?;
+                    let mut measured = runtime
                         .block_on(load::round(&server.socket, workload, mode, settings.round))
-                        .map_err(|e| format!("{}: {e}", server.program.name))?;
+                        .map_err(failed)?;
+                    let used = server.cpu_time().map_err(failed)?.saturating_sub(cpu);
+                    let requests =
+                        u32::try_from(measured.latencies.len().max(1)).unwrap_or(u32::MAX);
+                    measured.cpu_per_request = Some(used / requests);
                     rounds[index].push(measured);
                 }
             }

@@ -90,6 +90,21 @@ impl Server {
         Ok((field("VmRSS:")?, field("VmHWM:")?))
     }
 
+    /// The CPU time all its threads have used so far (from
+    /// `/proc/PID/task/*/schedstat`, in nanoseconds).
+    pub(crate) fn cpu_time(&self) -> io::Result<Duration> {
+        let mut total = 0;
+        for task in std::fs::read_dir(format!("/proc/{}/task", self.child.id()))? {
+            let stat = std::fs::read_to_string(task?.path().join("schedstat"))?;
+            let on_cpu = stat
+                .split_whitespace()
+                .next()
+                .and_then(|n| n.parse::<u64>().ok());
+            total += on_cpu.ok_or_else(|| io::Error::other("unreadable schedstat"))?;
+        }
+        Ok(Duration::from_nanos(total))
+    }
+
     /// Fails with the program's log if it has exited.
     pub(crate) fn check_alive(&mut self) -> io::Result<()> {
         match self.child.try_wait()? {

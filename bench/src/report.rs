@@ -12,6 +12,7 @@ pub(crate) struct Measured {
     pub(crate) rate: f64,
     pub(crate) p50: Duration,
     pub(crate) p99: Duration,
+    pub(crate) cpu: Duration,
 }
 
 impl Measured {
@@ -31,6 +32,7 @@ impl Measured {
             rate: round.rate,
             p50: round.percentile(0.50),
             p99: round.percentile(0.99),
+            cpu: round.cpu_per_request.unwrap_or_default(),
         }
     }
 }
@@ -48,20 +50,23 @@ pub(crate) fn throughput(results: &[Measured], methods: &[(&'static str, usize)]
             let bare = results
                 .iter()
                 .find(|b| b.method == method && b.mode == row.mode && b.server == crate::BARE);
-            let (rate_ratio, p99_ratio) = match bare {
+            let ratio = |of: f64, to: f64| format!("{:.2}x", of / to);
+            let (rate_ratio, p99_ratio, cpu_ratio) = match bare {
                 Some(bare) => (
-                    format!("{:.2}x", row.rate / bare.rate),
-                    format!("{:.2}x", row.p99.as_secs_f64() / bare.p99.as_secs_f64()),
+                    ratio(row.rate, bare.rate),
+                    ratio(row.p99.as_secs_f64(), bare.p99.as_secs_f64()),
+                    ratio(row.cpu.as_secs_f64(), bare.cpu.as_secs_f64()),
                 ),
-                None => ("-".to_owned(), "-".to_owned()),
+                None => ("-".to_owned(), "-".to_owned(), "-".to_owned()),
             };
             println!(
-                "| {} | {} | {:.0} | {} | {} | {rate_ratio} | {p99_ratio} |",
+                "| {} | {} | {:.0} | {} | {} | {:.1} | {rate_ratio} | {p99_ratio} | {cpu_ratio} |",
                 row.mode.label(),
                 row.server,
                 row.rate,
                 row.p50.as_micros(),
                 row.p99.as_micros(),
+                row.cpu.as_secs_f64() * 1e6,
             );
         }
     }
