@@ -121,6 +121,12 @@ pub(crate) fn decode<T: DeserializeOwned>(method: &str, body: &[u8]) -> Result<T
             "{method}: the request body is null; expected a JSON object"
         )));
     }
+    // serde would take an array as the fields in order; Go, and dockerd, never.
+    if text[0] != b'{' {
+        return Err(Failure::bad_request(format!(
+            "{method}: the request body is not a JSON object"
+        )));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(text);
     let request = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -184,7 +190,21 @@ mod tests {
         let failure = decode::<CreateEndpointRequest>("CreateEndpoint", b"[1]").unwrap_err();
         assert!(failure
             .message
-            .starts_with("CreateEndpoint: invalid request body"));
+            .starts_with("CreateEndpoint: the request body is not a JSON object"));
+        let positional = decode::<CreateEndpointRequest>("CreateEndpoint", br#"["n1","e1"]"#);
+        assert_eq!(positional.unwrap_err().status, 400);
+        let missing = decode::<CreateEndpointRequest>("CreateEndpoint", br#"{"networkid":"n1"}"#);
+        let message = missing.unwrap_err().message;
+        assert!(message.contains("missing field `NetworkID`"), "{message}");
+        let empty = decode::<CreateEndpointRequest>(
+            "CreateEndpoint",
+            br#"{"NetworkID":"","EndpointID":"e"}"#,
+        );
+        let message = empty.unwrap_err().message;
+        assert!(
+            message.contains("at `NetworkID`: the id is empty"),
+            "{message}"
+        );
         let failure = decode::<CreateEndpointRequest>("CreateEndpoint", b"{} x").unwrap_err();
         assert_eq!(failure.status, 400);
     }

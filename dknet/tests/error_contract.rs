@@ -99,11 +99,26 @@ async fn not_supported_is_404_with_err() {
 
 #[tokio::test]
 async fn bad_bodies_are_400_naming_the_method() {
-    let cases: [(&[u8], &str); 5] = [
+    let cases: [(&[u8], &str); 8] = [
         (b"", "CreateEndpoint: the request body is empty"),
         (b"null\n", "CreateEndpoint: the request body is null"),
-        (b"hello", "CreateEndpoint: invalid request body"),
-        (b"[1, 2]", "CreateEndpoint: invalid request body"),
+        (
+            b"hello",
+            "CreateEndpoint: the request body is not a JSON object",
+        ),
+        (
+            b"[1, 2]",
+            "CreateEndpoint: the request body is not a JSON object",
+        ),
+        (br#"["n1","e1"]"#, "not a JSON object"),
+        (
+            br#"{"networkid":"n1","endpointid":"e1"}"#,
+            "missing field `NetworkID`",
+        ),
+        (
+            br#"{"NetworkID":"n1","EndpointID":""}"#,
+            "at `EndpointID`: the id is empty",
+        ),
         (
             br#"{"NetworkID":"n","Interface":{"Address":"10.0.0.2"}}"#,
             "at `Interface.Address`",
@@ -299,4 +314,92 @@ async fn request_headers_are_ignored() {
         assert_eq!(answer.json()["Implements"][0], "NetworkDriver");
         plugin.stop().await.unwrap();
     }
+}
+
+#[tokio::test]
+async fn requests_hyper_cannot_parse_get_an_err_body() {
+    let huge_header = format!(
+        "POST /Plugin.Activate HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(64 * 1024)
+    );
+    let cases: [(&[u8], u16, &str); 4] = [
+        (b"GARBAGE\r\n\r\n", 400, "not valid HTTP"),
+        (
+            b"POST /Plugin.Activate HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+            400,
+            "not valid HTTP",
+        ),
+        (
+            b"POST /Plugin.Activate HTTP/1.1\r\nHost: x\r\nContent-Length: x\r\n\r\n",
+            400,
+            "not valid HTTP",
+        ),
+        (huge_header.as_bytes(), 431, "larger than"),
+    ];
+    for transport in TRANSPORTS {
+        let plugin = serve_driver(Empty, transport).await;
+        for (request, status, text) in cases {
+            let mut raw = plugin.raw().await;
+            // The plugin may close before reading all of a huge head.
+            raw.send_lossy(request).await;
+            let answer = raw.read().await;
+            assert_eq!(answer.status, status, "{transport:?}");
+            assert_eq!(answer.header("content-type"), Some(MEDIA_TYPE));
+            let err = err_text(&answer.body);
+            assert!(err.contains(text), "{err}");
+            assert!(raw.closed().await);
+        }
+        // The plugin still serves.
+        let mut raw = plugin.raw().await;
+        let answer = raw.exchange(&post("/Plugin.Activate", &[], b"")).await;
+        assert_eq!(answer.status, 200);
+        plugin.stop().await.unwrap();
+    }
+}
+
+/// Collects what the plugin logs.
+#[derive(Clone, Default)]
+struct Log(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Log {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_huge_bad_value_is_cut_in_the_answer_and_in_the_log() {
+    let log = Log::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let plugin = serve_driver(Empty, common::Transport::Unix).await;
+    let huge = "x".repeat(1 << 19);
+    let body =
+        format!(r#"{{"NetworkID":"n","EndpointID":"e","Interface":{{"Address":"{huge}"}}}}"#);
+    let answer = plugin
+        .client
+        .call("/NetworkDriver.CreateEndpoint", Some(body.as_bytes()))
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 400);
+    let err = err_text(&answer.body);
+    assert!(err.len() < 1000, "{} bytes of Err", err.len());
+    assert!(err.starts_with("CreateEndpoint: invalid request body at `Interface.Address`"));
+    assert!(err.contains("characters left out"), "{err}");
+    plugin.stop().await.unwrap();
+    let logged = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let line = logged
+        .lines()
+        .find(|line| line.contains("request failed"))
+        .expect("the failure is logged");
+    assert!(line.len() < 2000, "a log line of {} bytes", line.len());
 }

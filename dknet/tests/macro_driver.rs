@@ -162,12 +162,12 @@ async fn written_methods_get_the_request_and_omitted_ones_answer_defaults() {
         (200, serde_json::json!({"Value": {}}))
     );
     let error = client
-        .program_external_connectivity(&ProgramExternalConnectivityRequest::default())
+        .program_external_connectivity(&ProgramExternalConnectivityRequest::new("n1", "e1"))
         .await
         .unwrap_err();
     assert_eq!(status(&error), 404);
     let error = client
-        .revoke_external_connectivity(&RevokeExternalConnectivityRequest::default())
+        .revoke_external_connectivity(&RevokeExternalConnectivityRequest::new("n1", "e1"))
         .await
         .unwrap_err();
     assert_eq!(status(&error), 404);

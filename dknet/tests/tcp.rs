@@ -53,11 +53,13 @@ async fn the_spec_dir_is_created_and_no_temporary_file_is_left() {
         .bind_tcp("p", "127.0.0.1:0")
         .await
         .unwrap();
-    let names: Vec<_> = std::fs::read_dir(&spec_dir)
+    let mut names: Vec<_> = std::fs::read_dir(&spec_dir)
         .unwrap()
         .map(|entry| entry.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(names, ["p.spec"]);
+    names.sort();
+    // The spec file, and the hidden lock that keeps the name to one plugin.
+    assert_eq!(names, [".p.spec.lock", "p.spec"]);
     assert_eq!(bound.spec_file(), Some(spec_dir.join("p.spec").as_path()));
     drop(bound);
     assert!(!spec_dir.join("p.spec").exists());
@@ -132,4 +134,28 @@ async fn ipv6_loopback_works_when_available() {
     };
     let content = std::fs::read_to_string(dir.join("p6.spec")).unwrap();
     assert_eq!(content, format!("tcp://[::1]:{}", address.port()));
+}
+
+#[tokio::test]
+async fn a_second_instance_with_the_same_name_is_refused() {
+    let dir = TempDir::new("tcp-twice");
+    let first = plugin(dir.path())
+        .bind_tcp("twice", "127.0.0.1:0")
+        .await
+        .unwrap();
+    let spec = first.spec_file().unwrap().to_path_buf();
+    let announced = std::fs::read_to_string(&spec).unwrap();
+    let error = plugin(dir.path())
+        .bind_tcp("twice", "127.0.0.1:0")
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::AddressInUse { .. }), "{error:?}");
+    assert!(error.to_string().contains("twice"), "{error}");
+    // The first instance's spec file is untouched.
+    assert_eq!(std::fs::read_to_string(&spec).unwrap(), announced);
+    drop(first);
+    assert!(!spec.exists());
+    // Once it is gone, the name is free again.
+    let again = plugin(dir.path()).bind_tcp("twice", "127.0.0.1:0").await;
+    assert!(again.unwrap().spec_file().unwrap().exists());
 }

@@ -229,3 +229,41 @@ async fn a_callers_listener_is_served_and_left_alone() {
         "the caller's socket file is the caller's to remove"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn instances_started_together_over_a_stale_socket_never_both_listen() {
+    for round in 0..20 {
+        let dir = TempDir::new("race");
+        let path = dir.join("p.sock");
+        drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+        let attempts: Vec<_> = (0..8)
+            .map(|_| {
+                let plugin = plugin(&dir);
+                let path = path.clone();
+                tokio::spawn(async move { plugin.bind_unix(&path).await })
+            })
+            .collect();
+        let mut bound = Vec::new();
+        for attempt in attempts {
+            match attempt.await.unwrap() {
+                Ok(plugin) => bound.push(plugin),
+                Err(error) => assert!(
+                    matches!(error, Error::AddressInUse { .. }),
+                    "round {round}: {error:?}"
+                ),
+            }
+        }
+        assert_eq!(bound.len(), 1, "round {round}: several instances listen");
+    }
+}
+
+#[tokio::test]
+async fn the_socket_lock_is_released_when_the_plugin_stops() {
+    let dir = TempDir::new("relock");
+    let path = dir.join("p.sock");
+    let first = plugin(&dir).bind_unix(&path).await.unwrap();
+    let error = plugin(&dir).bind_unix(&path).await.unwrap_err();
+    assert!(matches!(error, Error::AddressInUse { .. }), "{error:?}");
+    drop(first);
+    plugin(&dir).bind_unix(&path).await.unwrap();
+}

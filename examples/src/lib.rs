@@ -8,3 +8,15 @@
 
 pub mod bridge;
 pub mod cli;
+
+/// The exit code for how a plugin's `main` ended; prints an error as the
+/// sentence it is (`error: another plugin is already serving on ...`).
+pub fn report_exit<E: std::fmt::Display>(result: Result<(), E>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -20,6 +20,8 @@
 
 #[path = "docker/cli.rs"]
 mod cli;
+#[path = "docker/hardening.rs"]
+mod hardening;
 #[path = "docker/lab.rs"]
 mod lab;
 #[path = "docker/plugin.rs"]

@@ -6,7 +6,7 @@ use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::wire::{nullable, text, MacAddress, Options};
+use crate::wire::{id, nullable, text, MacAddress, Options};
 
 /// An endpoint's addresses: in a request, what dockerd (IPAM) already chose;
 /// in a response, what the driver fills in.
@@ -42,21 +42,24 @@ pub struct EndpointInterface {
 
 /// `/NetworkDriver.CreateEndpoint`: a container is being attached.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct CreateEndpointRequest {
     /// The network id.
-    #[serde(rename = "NetworkID", deserialize_with = "nullable::deserialize")]
+    #[serde(rename = "NetworkID", deserialize_with = "id::deserialize")]
     pub network_id: String,
     /// The endpoint id (new on every container start).
-    #[serde(rename = "EndpointID", deserialize_with = "nullable::deserialize")]
+    #[serde(rename = "EndpointID", deserialize_with = "id::deserialize")]
     pub endpoint_id: String,
     /// The addresses IPAM assigned; fields are `None` when unassigned.
-    #[serde(rename = "Interface", deserialize_with = "nullable::deserialize")]
+    #[serde(
+        rename = "Interface",
+        default,
+        deserialize_with = "nullable::deserialize"
+    )]
     pub interface: EndpointInterface,
     /// Endpoint options: `--driver-opt` values, exposed ports, port bindings,
     /// the requested MAC (see [`Options`]).
-    #[serde(rename = "Options")]
+    #[serde(rename = "Options", default)]
     pub options: Options,
 }
 
@@ -82,15 +85,25 @@ pub struct CreateEndpointResponse {
 /// `/NetworkDriver.EndpointOperInfo`: dockerd asks for an endpoint's
 /// operational data (it ignores errors here).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct EndpointOperInfoRequest {
     /// The network id.
-    #[serde(rename = "NetworkID", deserialize_with = "nullable::deserialize")]
+    #[serde(rename = "NetworkID", deserialize_with = "id::deserialize")]
     pub network_id: String,
     /// The endpoint id.
-    #[serde(rename = "EndpointID", deserialize_with = "nullable::deserialize")]
+    #[serde(rename = "EndpointID", deserialize_with = "id::deserialize")]
     pub endpoint_id: String,
+}
+
+impl EndpointOperInfoRequest {
+    /// A request for endpoint `endpoint_id` on network `network_id`.
+    pub fn new(network_id: impl Into<String>, endpoint_id: impl Into<String>) -> Self {
+        Self {
+            network_id: network_id.into(),
+            endpoint_id: endpoint_id.into(),
+            ..Self::default()
+        }
+    }
 }
 
 /// Answer to `EndpointOperInfo`: free-form data shown by `docker inspect`.
@@ -104,14 +117,13 @@ pub struct EndpointOperInfoResponse {
 /// `/NetworkDriver.DeleteEndpoint`: remove an endpoint (answer `()`). Also
 /// sent for rollbacks and stale endpoints at daemon start: make it idempotent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct DeleteEndpointRequest {
     /// The network id.
-    #[serde(rename = "NetworkID", deserialize_with = "nullable::deserialize")]
+    #[serde(rename = "NetworkID", deserialize_with = "id::deserialize")]
     pub network_id: String,
     /// The endpoint id.
-    #[serde(rename = "EndpointID", deserialize_with = "nullable::deserialize")]
+    #[serde(rename = "EndpointID", deserialize_with = "id::deserialize")]
     pub endpoint_id: String,
 }
 

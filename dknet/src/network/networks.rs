@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-use crate::wire::{nullable, text, Options};
+use crate::wire::{id, nullable, text, Options};
 
 /// One address pool of a network, as IPAM allocated it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,21 +53,28 @@ impl IpamData {
 
 /// `/NetworkDriver.CreateNetwork`: create a network (answer `()`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct CreateNetworkRequest {
     /// The network id: persist it, later calls carry only this.
-    #[serde(rename = "NetworkID", deserialize_with = "nullable::deserialize")]
+    #[serde(rename = "NetworkID", deserialize_with = "id::deserialize")]
     pub network_id: String,
     /// Network options: the user's `-o` under `com.docker.network.generic`,
     /// `enable_ipv4`/`enable_ipv6`, `internal` (see [`Options`]).
-    #[serde(rename = "Options")]
+    #[serde(rename = "Options", default)]
     pub options: Options,
     /// IPv4 pools (empty when IPv4 is disabled).
-    #[serde(rename = "IPv4Data", deserialize_with = "nullable::deserialize")]
+    #[serde(
+        rename = "IPv4Data",
+        default,
+        deserialize_with = "nullable::deserialize"
+    )]
     pub ipv4_data: Vec<IpamData>,
     /// IPv6 pools (empty unless `--ipv6`).
-    #[serde(rename = "IPv6Data", deserialize_with = "nullable::deserialize")]
+    #[serde(
+        rename = "IPv6Data",
+        default,
+        deserialize_with = "nullable::deserialize"
+    )]
     pub ipv6_data: Vec<IpamData>,
 }
 
@@ -83,11 +90,10 @@ impl CreateNetworkRequest {
 
 /// `/NetworkDriver.DeleteNetwork`: remove a network (answer `()`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct DeleteNetworkRequest {
     /// The network id.
-    #[serde(rename = "NetworkID", deserialize_with = "nullable::deserialize")]
+    #[serde(rename = "NetworkID", deserialize_with = "id::deserialize")]
     pub network_id: String,
 }
 
@@ -103,21 +109,42 @@ impl DeleteNetworkRequest {
 /// `/NetworkDriver.AllocateNetwork`: sent on a swarm manager to `global`-scope
 /// drivers when a swarm network is created.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct AllocateNetworkRequest {
     /// The network id.
-    #[serde(rename = "NetworkID", deserialize_with = "nullable::deserialize")]
+    #[serde(rename = "NetworkID", deserialize_with = "id::deserialize")]
     pub network_id: String,
     /// The network's driver options plus any state returned earlier.
-    #[serde(rename = "Options", deserialize_with = "nullable::deserialize")]
+    #[serde(
+        rename = "Options",
+        default,
+        deserialize_with = "nullable::deserialize"
+    )]
     pub options: BTreeMap<String, String>,
     /// IPv4 pools.
-    #[serde(rename = "IPv4Data", deserialize_with = "nullable::deserialize")]
+    #[serde(
+        rename = "IPv4Data",
+        default,
+        deserialize_with = "nullable::deserialize"
+    )]
     pub ipv4_data: Vec<IpamData>,
     /// IPv6 pools.
-    #[serde(rename = "IPv6Data", deserialize_with = "nullable::deserialize")]
+    #[serde(
+        rename = "IPv6Data",
+        default,
+        deserialize_with = "nullable::deserialize"
+    )]
     pub ipv6_data: Vec<IpamData>,
+}
+
+impl AllocateNetworkRequest {
+    /// A request for network `network_id`.
+    pub fn new(network_id: impl Into<String>) -> Self {
+        Self {
+            network_id: network_id.into(),
+            ..Self::default()
+        }
+    }
 }
 
 /// Answer to `AllocateNetwork`: driver state that workers later receive in
@@ -135,10 +162,19 @@ pub struct AllocateNetworkResponse {
 
 /// `/NetworkDriver.FreeNetwork`: a swarm network allocated earlier is removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct FreeNetworkRequest {
     /// The network id.
-    #[serde(rename = "NetworkID", deserialize_with = "nullable::deserialize")]
+    #[serde(rename = "NetworkID", deserialize_with = "id::deserialize")]
     pub network_id: String,
+}
+
+impl FreeNetworkRequest {
+    /// A request for network `network_id`.
+    pub fn new(network_id: impl Into<String>) -> Self {
+        Self {
+            network_id: network_id.into(),
+            ..Self::default()
+        }
+    }
 }

@@ -5,24 +5,27 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-use crate::wire::{nullable, text, Options};
+use crate::wire::{id, nullable, text, Options};
 
 /// `/NetworkDriver.Join`: attach an endpoint to a container's sandbox.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct JoinRequest {
     /// The network id.
-    #[serde(rename = "NetworkID", deserialize_with = "nullable::deserialize")]
+    #[serde(rename = "NetworkID", deserialize_with = "id::deserialize")]
     pub network_id: String,
     /// The endpoint id.
-    #[serde(rename = "EndpointID", deserialize_with = "nullable::deserialize")]
+    #[serde(rename = "EndpointID", deserialize_with = "id::deserialize")]
     pub endpoint_id: String,
     /// Path of the container's network namespace (`/var/run/docker/netns/...`).
-    #[serde(rename = "SandboxKey", deserialize_with = "nullable::deserialize")]
+    #[serde(
+        rename = "SandboxKey",
+        default,
+        deserialize_with = "nullable::deserialize"
+    )]
     pub sandbox_key: String,
     /// Sandbox (container) options: exposed ports, port bindings.
-    #[serde(rename = "Options")]
+    #[serde(rename = "Options", default)]
     pub options: Options,
 }
 
@@ -158,14 +161,13 @@ pub struct JoinResponse {
 /// `/NetworkDriver.Leave`: detach an endpoint from its sandbox (answer `()`).
 /// The interface is still inside the container when this arrives.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct LeaveRequest {
     /// The network id.
-    #[serde(rename = "NetworkID", deserialize_with = "nullable::deserialize")]
+    #[serde(rename = "NetworkID", deserialize_with = "id::deserialize")]
     pub network_id: String,
     /// The endpoint id.
-    #[serde(rename = "EndpointID", deserialize_with = "nullable::deserialize")]
+    #[serde(rename = "EndpointID", deserialize_with = "id::deserialize")]
     pub endpoint_id: String,
 }
 

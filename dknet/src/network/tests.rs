@@ -30,7 +30,8 @@ fn null_collections_and_objects_decode_as_empty() {
     }));
     assert_eq!(endpoint, CreateEndpointRequest::new("n", "e"));
 
-    let allocate: AllocateNetworkRequest = decode(json!({"Options": null, "IPv6Data": null}));
+    let allocate: AllocateNetworkRequest =
+        decode(json!({"NetworkID": "n", "Options": null, "IPv6Data": null}));
     assert!(allocate.options.is_empty() && allocate.ipv6_data.is_empty());
 
     let discover: DiscoverNewRequest = decode(json!({"DiscoveryType": 1, "DiscoveryData": null}));
@@ -48,12 +49,15 @@ fn null_collections_and_objects_decode_as_empty() {
 
 #[test]
 fn absent_fields_and_empty_objects_decode_as_defaults() {
-    let _: CreateNetworkRequest = decode(json!({}));
-    let _: JoinRequest = decode(json!({}));
-    let _: ProgramExternalConnectivityRequest = decode(json!({}));
-    let _: RevokeExternalConnectivityRequest = decode(json!({}));
+    let ids = json!({"NetworkID": "n", "EndpointID": "e"});
+    let create: CreateNetworkRequest = decode(json!({"NetworkID": "n"}));
+    assert_eq!(create, CreateNetworkRequest::new("n"));
+    let join: JoinRequest = decode(ids.clone());
+    assert_eq!(join, JoinRequest::new("n", "e"));
+    let _: ProgramExternalConnectivityRequest = decode(ids.clone());
+    let _: RevokeExternalConnectivityRequest = decode(ids);
     let _: GwAllocCheckRequest = decode(json!({}));
-    let _: FreeNetworkRequest = decode(json!({}));
+    let _: FreeNetworkRequest = decode(json!({"NetworkID": "n"}));
     let caps: GetCapabilitiesResponse = decode(json!({"Scope": "global"}));
     assert_eq!(caps.scope, Scope::Global);
     assert_eq!(caps.connectivity_scope, None);
@@ -62,6 +66,7 @@ fn absent_fields_and_empty_objects_decode_as_defaults() {
 #[test]
 fn empty_strings_are_none_and_addresses_are_typed() {
     let endpoint: CreateEndpointRequest = decode(json!({
+        "NetworkID": "n", "EndpointID": "e",
         "Interface": {"Address": "10.200.0.2/24", "AddressIPv6": "", "MacAddress": ""},
     }));
     assert_eq!(
@@ -79,6 +84,71 @@ fn empty_strings_are_none_and_addresses_are_typed() {
     assert_eq!(join.gateway_ipv6, None);
     assert_eq!(join.static_routes[0].route_type, RouteType::Connected);
     assert_eq!(join.static_routes[0].next_hop, None);
+}
+
+/// Every request with ids, as `(name, decode)`.
+type Decoder = fn(serde_json::Value) -> Result<(), serde_json::Error>;
+
+fn with_ids() -> Vec<(&'static str, Decoder, bool)> {
+    fn d<T: DeserializeOwned>(value: serde_json::Value) -> Result<(), serde_json::Error> {
+        serde_json::from_value::<T>(value).map(drop)
+    }
+    // (request, decoder, has an EndpointID)
+    vec![
+        ("CreateNetwork", d::<CreateNetworkRequest>, false),
+        ("DeleteNetwork", d::<DeleteNetworkRequest>, false),
+        ("AllocateNetwork", d::<AllocateNetworkRequest>, false),
+        ("FreeNetwork", d::<FreeNetworkRequest>, false),
+        ("CreateEndpoint", d::<CreateEndpointRequest>, true),
+        ("EndpointOperInfo", d::<EndpointOperInfoRequest>, true),
+        ("DeleteEndpoint", d::<DeleteEndpointRequest>, true),
+        ("Join", d::<JoinRequest>, true),
+        ("Leave", d::<LeaveRequest>, true),
+        (
+            "ProgramExternalConnectivity",
+            d::<ProgramExternalConnectivityRequest>,
+            true,
+        ),
+        (
+            "RevokeExternalConnectivity",
+            d::<RevokeExternalConnectivityRequest>,
+            true,
+        ),
+    ]
+}
+
+#[test]
+fn required_ids_that_are_missing_null_or_empty_are_errors_naming_them() {
+    for (name, decode, has_endpoint) in with_ids() {
+        let mut ids = json!({"NetworkID": "n"});
+        if has_endpoint {
+            ids["EndpointID"] = json!("e");
+        }
+        decode(ids.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        for field in ["NetworkID", "EndpointID"]
+            .into_iter()
+            .take(1 + has_endpoint as usize)
+        {
+            let mut missing = ids.clone();
+            missing.as_object_mut().unwrap().remove(field);
+            let error = decode(missing).unwrap_err().to_string();
+            assert!(
+                error.contains(&format!("missing field `{field}`")),
+                "{name}: {error}"
+            );
+            // Mis-cased keys are unknown fields: the id is still missing.
+            let mut miscased = ids.clone();
+            let value = miscased.as_object_mut().unwrap().remove(field).unwrap();
+            miscased[field.to_lowercase()] = value;
+            assert!(decode(miscased).is_err(), "{name}: {field} mis-cased");
+            for bad in [json!(""), json!(null)] {
+                let mut empty = ids.clone();
+                empty[field] = bad;
+                let error = decode(empty).unwrap_err().to_string();
+                assert!(error.contains("the id is"), "{name}: {error}");
+            }
+        }
+    }
 }
 
 #[test]

@@ -48,7 +48,8 @@ pub(super) async fn handle(
     );
     let answer = answer(&server, id, &parts, body)
         .instrument(span.clone())
-        .await;
+        .await
+        .shortened();
     log(&span, id, start, path, &answer);
     Ok(answer.into_response())
 }

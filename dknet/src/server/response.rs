@@ -45,6 +45,17 @@ impl Answer {
         Self::failed(500, message)
     }
 
+    /// The answer with a failure's text cut to [`MAX_MESSAGE_CHARS`]: a
+    /// 400 may quote a client's value of any size, and the text goes to the
+    /// log as well as to dockerd.
+    pub(super) fn shortened(self) -> Self {
+        match self {
+            Self::Failed(failure) => Self::Failed(shorten(failure)),
+            Self::Declined(failure) => Self::Declined(shorten(failure)),
+            json => json,
+        }
+    }
+
     /// The HTTP status this answer is sent with.
     pub(super) fn status(&self) -> u16 {
         match self {
@@ -59,6 +70,33 @@ impl Answer {
             Self::Declined(failure) | Self::Failed(failure) => error(&failure),
         }
     }
+}
+
+/// The longest failure text sent or logged, in characters.
+const MAX_MESSAGE_CHARS: usize = 400;
+
+/// Keeps the start (the method, where the problem is) and the end (what
+/// was expected) of a long message, and says how much was left out.
+fn shorten(mut failure: Failure) -> Failure {
+    let message = &failure.message;
+    let length = message.chars().count();
+    if length <= MAX_MESSAGE_CHARS {
+        return failure;
+    }
+    const HEAD: usize = 250;
+    const TAIL: usize = 100;
+    let head_end = message.char_indices().nth(HEAD).map_or(0, |(at, _)| at);
+    let tail_start = message
+        .char_indices()
+        .nth(length - TAIL)
+        .map_or(message.len(), |(at, _)| at);
+    failure.message = format!(
+        "{}… ({} characters left out) …{}",
+        &message[..head_end],
+        length - HEAD - TAIL,
+        &message[tail_start..]
+    );
+    failure
 }
 
 #[derive(Serialize)]
@@ -87,4 +125,29 @@ fn error(failure: &Failure) -> Response<Full<Bytes>> {
         response.headers_mut().insert(ALLOW, POST_ONLY);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_failure_texts_keep_their_start_and_end() {
+        let message = format!("Join: `{}` is not an address", "é".repeat(5000));
+        let answer = Answer::failed(400, message).shortened();
+        let Answer::Failed(failure) = answer else {
+            panic!("not a failure")
+        };
+        assert!(failure.message.chars().count() < MAX_MESSAGE_CHARS + 40);
+        assert!(
+            failure.message.starts_with("Join: `éé"),
+            "{}",
+            failure.message
+        );
+        assert!(failure.message.ends_with("éé` is not an address"));
+        assert!(failure.message.contains("(4676 characters left out)"));
+
+        let short = Answer::failed(400, "Join: short".to_owned()).shortened();
+        assert!(matches!(short, Answer::Failed(f) if f.message == "Join: short"));
+    }
 }

@@ -20,7 +20,7 @@
 //!         request: JoinRequest,
 //!         _context: Context,
 //!     ) -> Result<JoinResponse, DriverError> {
-//!         if request.endpoint_id.is_empty() {
+//!         if request.endpoint_id == "gone" {
 //!             return Err(DriverError::new("no endpoint"));
 //!         }
 //!         Ok(JoinResponse {
@@ -40,7 +40,7 @@
 //! let joined = client.join(&JoinRequest::new("net1", "ep1")).await.unwrap();
 //! assert_eq!(joined.interface_name.unwrap().src_name, "veth0");
 //!
-//! let error = client.join(&JoinRequest::new("net1", "")).await.unwrap_err();
+//! let error = client.join(&JoinRequest::new("net1", "gone")).await.unwrap_err();
 //! assert_eq!(error.status(), Some(500));
 //! assert_eq!(error.to_string(), "NetworkDriver.Join: no endpoint");
 //! # }

@@ -3,6 +3,7 @@
 //! listener ([`Listener`]).
 
 pub(crate) mod group;
+pub(crate) mod lock;
 pub(crate) mod systemd;
 pub(crate) mod tcp;
 pub(crate) mod unix;
@@ -98,18 +99,24 @@ impl fmt::Display for LocalAddr {
 }
 
 /// A file the plugin created (socket or spec file), removed when dropped if
-/// it is still the same file (another process may have replaced it).
+/// it is still the same file (another process may have replaced it), then
+/// its lock released.
 #[derive(Debug)]
 pub(crate) struct OwnedFile {
     path: PathBuf,
     identity: Option<(u64, u64)>,
+    _lock: lock::PathLock,
 }
 
 impl OwnedFile {
-    /// Takes ownership of the file now at `path`.
-    pub(crate) fn new(path: PathBuf) -> Self {
+    /// Takes ownership of the file now at `path`, guarded by `lock`.
+    pub(crate) fn new(path: PathBuf, lock: lock::PathLock) -> Self {
         let identity = identity(&path);
-        Self { path, identity }
+        Self {
+            path,
+            identity,
+            _lock: lock,
+        }
     }
 
     pub(crate) fn path(&self) -> &Path {

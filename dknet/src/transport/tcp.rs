@@ -7,7 +7,7 @@ use std::path::Path;
 
 use tokio::net::{lookup_host, TcpListener, ToSocketAddrs};
 
-use super::{create_folder, is_permission_error, validate_name, OwnedFile};
+use super::{create_folder, is_permission_error, lock, validate_name, OwnedFile};
 use crate::Error;
 
 /// Listens on `address` (port 0 picks a free port), then writes the spec
@@ -19,6 +19,12 @@ pub(crate) async fn bind(
     spec_dir: &Path,
 ) -> Result<(TcpListener, OwnedFile), Error> {
     validate_name(name)?;
+    // One instance per name: the spec file is the name's, and the lock on
+    // it is held as long as the plugin serves.
+    create_folder(spec_dir, "spec_dir")?;
+    let spec_path = spec_dir.join(format!("{name}.spec"));
+    let shown_spec = format!("the plugin name {name} ({})", spec_path.display());
+    let lock = lock::lock(&spec_path, "spec_dir", &shown_spec)?;
     let candidates: Vec<SocketAddr> = lookup_host(address)
         .await
         .map_err(|error| Error::io("cannot resolve the TCP address", error))?
@@ -40,13 +46,17 @@ pub(crate) async fn bind(
     let bound = listener
         .local_addr()
         .map_err(|error| Error::io("cannot read the bound TCP address", error))?;
-    let spec = write_spec(spec_dir, name, &format!("tcp://{bound}"))?;
+    let spec = write_spec(spec_dir, name, &format!("tcp://{bound}"), lock)?;
     Ok((listener, spec))
 }
 
 /// Writes `<dir>/<name>.spec` atomically (a temporary file, then rename).
-fn write_spec(dir: &Path, name: &str, content: &str) -> Result<OwnedFile, Error> {
-    create_folder(dir, "spec_dir")?;
+fn write_spec(
+    dir: &Path,
+    name: &str,
+    content: &str,
+    lock: lock::PathLock,
+) -> Result<OwnedFile, Error> {
     let path = dir.join(format!("{name}.spec"));
     let temporary = dir.join(format!(".{name}.spec.{}.tmp", std::process::id()));
     let written = std::fs::File::create(&temporary)
@@ -67,5 +77,5 @@ fn write_spec(dir: &Path, name: &str, content: &str) -> Result<OwnedFile, Error>
             Error::io(format!("cannot write {}", path.display()), source)
         });
     }
-    Ok(OwnedFile::new(path))
+    Ok(OwnedFile::new(path, lock))
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use tokio::net::{UnixListener, UnixStream};
 
 use super::group::SocketGroup;
-use super::{create_folder, is_permission_error, validate_name, OwnedFile};
+use super::{create_folder, is_permission_error, lock, validate_name, OwnedFile};
 use crate::Error;
 
 /// The socket path for `name_or_path`: anything with a `/` is a path, used
@@ -35,9 +35,11 @@ pub(crate) async fn bind(
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
         create_folder(dir, "plugin_dir")?;
     }
+    let address = || path.display().to_string();
+    // Whoever holds the lock owns the path: no check-then-bind race.
+    let lock = lock::lock(path, "plugin_dir", &address())?;
     clear_stale(path).await?;
 
-    let address = || path.display().to_string();
     let listener = UnixListener::bind(path).map_err(|source| match source.kind() {
         io::ErrorKind::AddrInUse => Error::AddressInUse { address: address() },
         _ if is_permission_error(&source) => Error::Folder {
@@ -50,7 +52,7 @@ pub(crate) async fn bind(
             source,
         },
     })?;
-    let file = OwnedFile::new(path.to_path_buf());
+    let file = OwnedFile::new(path.to_path_buf(), lock);
 
     let permissions = |source| Error::Permissions {
         path: path.to_path_buf(),

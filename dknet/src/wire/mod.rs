@@ -23,3 +23,21 @@ pub(crate) mod nullable {
         Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
     }
 }
+
+/// Serde helper for a required id (`NetworkID`, `EndpointID`, IPAM's
+/// `PoolID`): absent (give the field no `default`), `null` and `""` are
+/// errors, so a request that names nothing never reaches a driver.
+pub(crate) mod id {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer};
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<String, D::Error> {
+        match Option::<String>::deserialize(deserializer)? {
+            Some(id) if !id.is_empty() => Ok(id),
+            Some(_) => Err(D::Error::custom("the id is empty")),
+            None => Err(D::Error::custom("the id is null")),
+        }
+    }
+}

@@ -176,6 +176,13 @@ impl RawConn {
         self.0.get_mut().flush().await.unwrap();
     }
 
+    /// Writes `bytes`, ignoring a peer that closed before reading them all
+    /// (it may answer and close on the first bytes of a huge request).
+    pub async fn send_lossy(&mut self, bytes: &[u8]) {
+        let _ = self.0.get_mut().write_all(bytes).await;
+        let _ = self.0.get_mut().flush().await;
+    }
+
     /// Reads one answer (the server always sends Content-Length).
     pub async fn read(&mut self) -> RawHttp {
         within("reading an answer", self.read_answer()).await

@@ -6,12 +6,17 @@
 //! network get no interface from it.
 //!
 //! Run: `sudo dknet-noop` (listens on /run/docker/plugins/dknet-noop.sock; `--name`,
-//! `--socket PATH` or `--tcp ADDR` to change that; `RUST_LOG=debug` for more logs), then
+//! `--socket PATH` or `--tcp ADDR` to change that; `--idle-timeout SECONDS` to close idle
+//! connections sooner than dknet's 90 s; `RUST_LOG=debug` for more logs), then
 //! `docker network create -d dknet-noop n`. Stop it with Ctrl-C.
+
+use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use dknet::Plugin;
 use dknet_examples::cli::{init_tracing, Listen};
+use dknet_examples::report_exit;
 
 /// A driver that does nothing, successfully.
 struct Noop;
@@ -25,13 +30,22 @@ impl Noop {}
 struct Args {
     #[command(flatten)]
     listen: Listen,
+    /// Close connections idle for this many seconds [default: 90]
+    #[arg(long, value_name = "SECONDS")]
+    idle_timeout: Option<u64>,
 }
 
 #[tokio::main]
-async fn main() -> Result<(), dknet::Error> {
+async fn main() -> ExitCode {
     init_tracing();
-    let args = Args::parse();
-    let plugin = Plugin::new().network_driver(Noop);
+    report_exit(serve(Args::parse()).await)
+}
+
+async fn serve(args: Args) -> Result<(), dknet::Error> {
+    let mut plugin = Plugin::new().network_driver(Noop);
+    if let Some(seconds) = args.idle_timeout {
+        plugin = plugin.idle_timeout(Duration::from_secs(seconds));
+    }
     let bound = args.listen.bind(plugin, env!("CARGO_BIN_NAME")).await?;
     bound.run().await
 }

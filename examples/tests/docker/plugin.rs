@@ -21,6 +21,8 @@ pub(crate) enum Kind {
     NoopTcp,
     /// `dknet-bridge --name NAME --state-dir DIR`.
     Bridge,
+    /// `dknet-noop --name NAME --idle-timeout 2`: closes idle connections after 2 s.
+    NoopShortIdle,
 }
 
 /// A plugin process (or, between `stop` and `start`, the memory of one).
@@ -109,7 +111,9 @@ impl PluginProcess {
             .open(&self.log)
             .map_err(|e| format!("opening {}: {e}", self.log.display()))?;
         let mut command = match self.kind {
-            Kind::Noop | Kind::NoopTcp => Command::new(env!("CARGO_BIN_EXE_dknet-noop")),
+            Kind::Noop | Kind::NoopTcp | Kind::NoopShortIdle => {
+                Command::new(env!("CARGO_BIN_EXE_dknet-noop"))
+            }
             Kind::Bridge => {
                 let mut command = Command::new(env!("CARGO_BIN_EXE_dknet-bridge"));
                 command.arg("--state-dir").arg(&self.state_dir);
@@ -119,6 +123,9 @@ impl PluginProcess {
         command.args(["--name", &self.name]);
         if self.kind == Kind::NoopTcp {
             command.args(["--tcp", "127.0.0.1:0"]);
+        }
+        if self.kind == Kind::NoopShortIdle {
+            command.args(["--idle-timeout", "2"]);
         }
         if std::env::var_os("RUST_LOG").is_none() {
             command.env("RUST_LOG", "info,dknet=debug");
@@ -184,7 +191,7 @@ impl PluginProcess {
     pub(crate) fn listen_file(&self) -> PathBuf {
         match self.kind {
             Kind::NoopTcp => self.spec_file(),
-            Kind::Noop | Kind::Bridge => self.socket(),
+            Kind::Noop | Kind::NoopShortIdle | Kind::Bridge => self.socket(),
         }
     }
 
@@ -218,7 +225,7 @@ impl PluginProcess {
     /// Whether the plugin accepts a connection where dockerd will look for it.
     fn probe(&self) -> Result<(), String> {
         match self.kind {
-            Kind::Noop | Kind::Bridge => UnixStream::connect(self.socket())
+            Kind::Noop | Kind::NoopShortIdle | Kind::Bridge => UnixStream::connect(self.socket())
                 .map(drop)
                 .map_err(|e| format!("connecting to {}: {e}", self.socket().display())),
             Kind::NoopTcp => {
