@@ -37,15 +37,17 @@ impl Measured {
     }
 }
 
-/// Prints one table per method: every mode, every server, with the rate and
-/// the p99 latency as ratios of the bare hyper server's in the same mode.
+/// Prints one table per method: every mode, every server, with the rate, the
+/// p99 latency and the server's CPU time per request as ratios of the bare
+/// hyper server's in the same mode.
 pub(crate) fn throughput(results: &[Measured], methods: &[(&'static str, usize)]) {
     for &(method, body_len) in methods {
         println!("\n### {method} (dockerd's body: {body_len} bytes)\n");
         println!(
-            "| clients | server | requests/s | p50 µs | p99 µs | rate vs bare | p99 vs bare |"
+            "| clients | server | requests/s | p50 µs | p99 µs | server CPU µs/req \
+             | rate vs bare | p99 vs bare | CPU vs bare |"
         );
-        println!("|---|---|---:|---:|---:|---:|---:|");
+        println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
         for row in results.iter().filter(|r| r.method == method) {
             let bare = results
                 .iter()

@@ -47,12 +47,20 @@ async fn a_panic_leaves_the_connection_serving() {
         let plugin = serve_driver(Panicky { events }, transport).await;
         let mut raw = plugin.raw().await;
         for _ in 0..3 {
-            let panicking = post("/NetworkDriver.Leave", &[], br#"{"NetworkID":"panic"}"#);
+            let panicking = post(
+                "/NetworkDriver.Leave",
+                &[],
+                br#"{"NetworkID":"panic","EndpointID":"e"}"#,
+            );
             let answer = within("the panic's answer", raw.exchange(&panicking)).await;
             assert_eq!(answer.status, 500, "{transport:?}");
             let error = answer.json()["Err"].as_str().unwrap_or_default().to_owned();
             assert!(error.contains("in the middle of a call"), "{error}");
-            let fine = post("/NetworkDriver.Leave", &[], br#"{"NetworkID":"n"}"#);
+            let fine = post(
+                "/NetworkDriver.Leave",
+                &[],
+                br#"{"NetworkID":"n","EndpointID":"e"}"#,
+            );
             let answer = within("the next answer", raw.exchange(&fine)).await;
             assert_eq!(answer.status, 200, "{transport:?}");
         }
