@@ -1,4 +1,5 @@
 #![doc = include_str!("../../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod activation;
 mod context;
@@ -9,12 +10,18 @@ pub mod network;
 mod plugin;
 mod server;
 mod shutdown;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 mod transport;
 mod wire;
 
 #[doc(hidden)]
 pub mod __private;
+
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod __fuzzing;
 
 pub use activation::ActivateResponse;
 pub use context::Context;

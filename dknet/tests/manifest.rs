@@ -13,3 +13,26 @@ fn dknet_macros_is_pinned_to_the_exact_version() {
     let pinned = format!("version = \"={}\"", env!("CARGO_PKG_VERSION"));
     assert!(line.contains(&pinned), "{line} should say {pinned}");
 }
+
+/// The `[workspace.dependencies]` line of `name`.
+fn dependency(manifest: &str, name: &str) -> String {
+    let prefix = format!("{name} =");
+    manifest
+        .lines()
+        .find(|line| line.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no {name} in [workspace.dependencies]"))
+        .to_owned()
+}
+
+#[test]
+fn plugins_compile_only_the_features_they_use() {
+    let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"))
+        .expect("the workspace manifest");
+    // hyper's client is for dknet::testing, behind dknet's `testing` feature.
+    assert!(!dependency(&manifest, "hyper").contains("\"client\""));
+    assert!(!dependency(&manifest, "tokio").contains("\"fs\""));
+    assert!(dependency(&manifest, "hyper-util").contains(r#"features = ["tokio"]"#));
+    assert!(!dependency(&manifest, "syn").contains("extra-traits"));
+    let own = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")).unwrap();
+    assert!(own.contains(r#"testing = ["hyper/client"]"#));
+}

@@ -14,6 +14,7 @@ mod response;
 
 pub(crate) use fd_limit::raise_open_file_limit;
 pub(crate) use limits::Limits;
+#[cfg(feature = "testing")]
 pub(crate) use response::MEDIA_TYPE;
 
 use std::future::{poll_fn, Future};
