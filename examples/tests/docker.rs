@@ -32,6 +32,8 @@ mod managed;
 mod plugin;
 #[path = "docker/ports.rs"]
 mod ports;
+#[path = "docker/timing.rs"]
+mod timing;
 
 use std::time::Duration;
 

@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::field::Empty;
 use tracing::{Instrument, Span};
 
+use super::call::{InPlace, Outcome};
 use super::response::Answer;
 use super::{Limits, Server};
 use crate::Context;
@@ -33,7 +34,10 @@ pub(super) async fn handle(
     let start = Instant::now();
     let (parts, body) = request.into_parts();
     let path = parts.uri.path();
-    let span = tracing::info_span!(
+    // At debug level: building and formatting a span for every request
+    // costs more than the rest of dknet's work on it. Failures are logged
+    // at warn with the same fields either way.
+    let span = tracing::debug_span!(
         "request",
         id,
         method = path,
@@ -46,7 +50,7 @@ pub(super) async fn handle(
         .instrument(span.clone())
         .await
         .shortened();
-    log(&span, start, path, &answer);
+    log(&span, id, start, path, &answer);
     Ok(answer.into_response())
 }
 
@@ -70,47 +74,30 @@ async fn answer(server: &Server, id: u64, parts: &Parts, body: Incoming) -> Answ
         Err(answer) => return answer,
     };
 
-    // Cancels the request's Context if dropped armed: hyper drops this
-    // future when the client goes away before the answer.
     let cancellation = CancellationToken::new();
-    let guard = cancellation.clone().drop_guard();
-    let context = Context::for_request(id, cancellation);
+    let context = Context::for_request(id, cancellation.clone());
     // A hand-written driver may panic before its future exists.
     let routed = panic::catch_unwind(AssertUnwindSafe(|| target.route(method, body, context)));
     let call = match routed {
         Ok(Some(call)) => call,
-        Ok(None) => {
-            guard.disarm();
-            return unknown_path(server, path);
-        }
-        Err(payload) => {
-            guard.disarm();
-            return Answer::panicked(&*payload);
-        }
+        Ok(None) => return unknown_path(server, path),
+        Err(payload) => return Answer::panicked(&*payload),
     };
-    // The call runs in its own task: a panic stays there, and a call whose
-    // connection drops still runs to completion (its context is cancelled).
-    let call = server.calls.spawn(call.in_current_span());
-    let outcome = tokio::select! {
-        outcome = call => outcome,
-        // Shutdown's grace period is over: answer now, and cancel the
-        // context (the guard is still armed).
-        () = server.calls_cut.cancelled() => {
-            let message = format!(
-                "{method}: the plugin is stopping and the call did not finish in time"
-            );
-            return Answer::failed(500, message);
+    // The call runs here, in the connection's task; if dockerd hangs up
+    // first, it moves to a task of its own and finishes there.
+    let call = InPlace::new(call, &server.calls, cancellation, Span::current());
+    match call.run(&server.calls_cut).await {
+        Outcome::Returned(Ok(json)) => Answer::Json(json),
+        Outcome::Returned(Err(failure)) if failure.status == 404 => Answer::Declined(failure),
+        Outcome::Returned(Err(failure)) => Answer::Failed(failure),
+        Outcome::Panicked(payload) => Answer::panicked(&*payload),
+        // The grace period is over: answer now; the call goes on with its
+        // context cancelled.
+        Outcome::Cut => {
+            let message =
+                format!("{method}: the plugin is stopping and the call did not finish in time");
+            Answer::failed(500, message)
         }
-    };
-    guard.disarm();
-    match outcome {
-        Ok(Ok(json)) => Answer::Json(json),
-        Ok(Err(failure)) if failure.status == 404 => Answer::Declined(failure),
-        Ok(Err(failure)) => Answer::Failed(failure),
-        Err(error) => match error.try_into_panic() {
-            Ok(payload) => Answer::panicked(&*payload),
-            Err(_) => Answer::failed(500, "the call was cancelled".to_owned()),
-        },
     }
 }
 
@@ -164,20 +151,24 @@ async fn read_body(body: Incoming, limits: &Limits, method: &str) -> Result<Byte
 }
 
 /// Records the outcome on the span and logs one line: debug for answers,
-/// warn for failures.
-fn log(span: &Span, start: Instant, path: &str, answer: &Answer) {
+/// warn for failures (with the request's id, method, status and duration
+/// when the span is filtered out).
+fn log(span: &Span, id: u64, start: Instant, path: &str, answer: &Answer) {
     let status = answer.status();
-    let duration_ms = start.elapsed().as_secs_f64() * 1000.0;
+    if span.is_disabled() {
+        if let Answer::Failed(failure) = answer {
+            let duration_ms = start.elapsed().as_secs_f64() * 1000.0;
+            let error = &failure.message;
+            tracing::warn!(id, method = path, status, duration_ms, %error, "request failed");
+        }
+        return;
+    }
     span.record("status", status);
-    span.record("duration_ms", duration_ms);
+    span.record("duration_ms", start.elapsed().as_secs_f64() * 1000.0);
     match answer {
         Answer::Json(_) => tracing::debug!(parent: span, "answered"),
         Answer::Declined(failure) => {
             tracing::debug!(parent: span, error = %failure.message, "not supported")
-        }
-        // Without the span (filtered out), the line says what it was about.
-        Answer::Failed(failure) if span.is_disabled() => {
-            tracing::warn!(method = path, status, duration_ms, error = %failure.message, "request failed")
         }
         Answer::Failed(failure) => {
             tracing::warn!(parent: span, error = %failure.message, "request failed")

@@ -4,6 +4,7 @@
 //! answers), within the [`Limits`] that keep clients from starving it
 //! ([`connections`], [`io`]).
 
+mod call;
 mod connections;
 mod fd_limit;
 mod http;

@@ -1,0 +1,190 @@
+//! The closed-loop load generator: each client sends a request, reads the
+//! whole answer, and sends the next, until the round's time is up. Every
+//! server is measured with this same code.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::UnixStream;
+
+use crate::workload::Workload;
+
+/// How clients use connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// This many clients, each on one keep-alive connection (as dockerd does).
+    KeepAlive(usize),
+    /// This many clients, each opening a new connection for every request.
+    NewConnection(usize),
+}
+
+impl Mode {
+    /// A short label for tables.
+    pub(crate) fn label(self) -> String {
+        match self {
+            Self::KeepAlive(n) => format!("{n} conn"),
+            Self::NewConnection(n) => format!("{n} new/req"),
+        }
+    }
+
+    fn clients(self) -> usize {
+        match self {
+            Self::KeepAlive(n) | Self::NewConnection(n) => n,
+        }
+    }
+}
+
+/// What one round measured.
+pub(crate) struct Round {
+    /// Answered requests per second.
+    pub(crate) rate: f64,
+    /// Every request's latency, sorted.
+    pub(crate) latencies: Vec<Duration>,
+    /// The server's CPU time per request, when measured.
+    pub(crate) cpu_per_request: Option<Duration>,
+}
+
+impl Round {
+    /// The latency below which `fraction` of the requests were answered.
+    pub(crate) fn percentile(&self, fraction: f64) -> Duration {
+        let last = self.latencies.len().saturating_sub(1);
+        let index = ((last as f64) * fraction).round() as usize;
+        self.latencies.get(index).copied().unwrap_or_default()
+    }
+}
+
+/// Loads the server at `socket` with `workload` for `duration`.
+pub(crate) async fn round(
+    socket: &Path,
+    workload: &Workload,
+    mode: Mode,
+    duration: Duration,
+) -> io::Result<Round> {
+    let request: Arc<[u8]> = workload.bytes.clone().into();
+    let start = Instant::now();
+    let deadline = start + duration;
+    let clients: Vec<_> = (0..mode.clients())
+        .map(|_| {
+            let client = Client {
+                socket: socket.to_owned(),
+                request: Arc::clone(&request),
+                fresh_connections: matches!(mode, Mode::NewConnection(_)),
+            };
+            tokio::spawn(client.run(deadline))
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    for client in clients {
+        latencies.extend(client.await.map_err(io::Error::other)??);
+    }
+    let elapsed = start.elapsed();
+    latencies.sort_unstable();
+    Ok(Round {
+        rate: latencies.len() as f64 / elapsed.as_secs_f64(),
+        latencies,
+        cpu_per_request: None,
+    })
+}
+
+struct Client {
+    socket: PathBuf,
+    request: Arc<[u8]>,
+    fresh_connections: bool,
+}
+
+impl Client {
+    async fn run(self, deadline: Instant) -> io::Result<Vec<Duration>> {
+        let mut latencies = Vec::with_capacity(1 << 16);
+        let mut buffer = Vec::with_capacity(4096);
+        let mut stream = None;
+        loop {
+            let sent = Instant::now();
+            if sent >= deadline {
+                return Ok(latencies);
+            }
+            let connection = match &mut stream {
+                Some(connection) if !self.fresh_connections => connection,
+                _ => stream.insert(UnixStream::connect(&self.socket).await?),
+            };
+            connection.write_all(&self.request).await?;
+            read_answer(connection, &mut buffer).await?;
+            latencies.push(sent.elapsed());
+        }
+    }
+}
+
+/// Reads one whole HTTP/1.1 answer and checks that it is a 200.
+async fn read_answer(stream: &mut UnixStream, buffer: &mut Vec<u8>) -> io::Result<()> {
+    buffer.clear();
+    let (head_len, body_len) = loop {
+        if let Some(parsed) = parse_head(buffer)? {
+            break parsed;
+        }
+        read_more(stream, buffer).await?;
+    };
+    while buffer.len() < head_len + body_len {
+        read_more(stream, buffer).await?;
+    }
+    Ok(())
+}
+
+async fn read_more(stream: &mut UnixStream, buffer: &mut Vec<u8>) -> io::Result<()> {
+    buffer.reserve(4096);
+    if stream.read_buf(buffer).await? == 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the server closed the connection before answering",
+        ));
+    }
+    Ok(())
+}
+
+/// `Some((head length, Content-Length))` once the head is complete.
+fn parse_head(buffer: &[u8]) -> io::Result<Option<(usize, usize)>> {
+    let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return Ok(None);
+    };
+    let head = std::str::from_utf8(&buffer[..end]).map_err(io::Error::other)?;
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap_or_default();
+    if !status.starts_with("HTTP/1.1 200 ") {
+        let message = format!("the server answered `{status}`");
+        return Err(io::Error::other(message));
+    }
+    let length = lines
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse().ok())
+        .ok_or_else(|| io::Error::other("an answer without Content-Length"))?;
+    Ok(Some((end + 4, length)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heads_parse_once_complete() {
+        assert!(parse_head(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n")
+            .unwrap()
+            .is_none());
+        let head = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+        assert_eq!(parse_head(head).unwrap(), Some((head.len() - 2, 2)));
+        assert!(parse_head(b"HTTP/1.1 500 Internal Server Error\r\n\r\n").is_err());
+        assert!(parse_head(b"HTTP/1.1 200 OK\r\n\r\n").is_err());
+    }
+
+    #[test]
+    fn percentiles_pick_from_the_sorted_latencies() {
+        let round = Round {
+            rate: 0.0,
+            latencies: (1..=100).map(Duration::from_micros).collect(),
+            cpu_per_request: None,
+        };
+        assert_eq!(round.percentile(0.5), Duration::from_micros(51));
+        assert_eq!(round.percentile(0.99), Duration::from_micros(99));
+    }
+}

@@ -1,0 +1,197 @@
+//! A driver call, run in place in its connection's task: no task per
+//! request, yet the same promises as one. A panic is caught and becomes the
+//! call's outcome; if the connection's task lets go of the call before it
+//! finishes (dockerd hung up, or the shutdown grace period ended), the
+//! request's [`Context`](crate::Context) is cancelled and the call moves to
+//! a task of its own, where it runs to completion.
+
+use std::any::Any;
+use std::future::{poll_fn, Future};
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::{pin, Pin};
+use std::task::Poll;
+
+use bytes::Bytes;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::task_tracker::TrackedFuture;
+use tokio_util::task::TaskTracker;
+use tracing::{Instrument, Span};
+
+use crate::dispatch::{CallFuture, Failure};
+
+/// How a call ended.
+pub(super) enum Outcome {
+    /// The call returned this.
+    Returned(Result<Bytes, Failure>),
+    /// The call panicked with this payload.
+    Panicked(Box<dyn Any + Send>),
+    /// `cut` fired first; the call goes on in a task of its own.
+    Cut,
+}
+
+/// A call in flight; dropping it unfinished detaches it (see the module).
+pub(super) struct InPlace {
+    call: Option<TrackedFuture<CallFuture>>,
+    cancellation: CancellationToken,
+    span: Span,
+}
+
+impl InPlace {
+    /// `call`, counted in `calls` until it finishes, wherever it runs;
+    /// `cancellation` is its context's, `span` the request's.
+    pub(super) fn new(
+        call: CallFuture,
+        calls: &TaskTracker,
+        cancellation: CancellationToken,
+        span: Span,
+    ) -> Self {
+        Self {
+            call: Some(calls.track_future(call)),
+            cancellation,
+            span,
+        }
+    }
+
+    /// Runs the call until it returns or panics, or until `cut` is
+    /// cancelled (then the call is detached and goes on).
+    pub(super) async fn run(mut self, cut: &CancellationToken) -> Outcome {
+        let mut cut = pin!(cut.cancelled());
+        poll_fn(|cx| {
+            let Some(call) = self.call.as_mut() else {
+                return Poll::Ready(Outcome::Cut);
+            };
+            match panic::catch_unwind(AssertUnwindSafe(|| Pin::new(&mut *call).poll(cx))) {
+                Ok(Poll::Ready(result)) => {
+                    self.call = None;
+                    Poll::Ready(Outcome::Returned(result))
+                }
+                Err(payload) => {
+                    // A future that panicked is never polled again.
+                    self.call = None;
+                    Poll::Ready(Outcome::Panicked(payload))
+                }
+                Ok(Poll::Pending) if cut.as_mut().poll(cx).is_ready() => {
+                    self.detach();
+                    Poll::Ready(Outcome::Cut)
+                }
+                Ok(Poll::Pending) => Poll::Pending,
+            }
+        })
+        .await
+    }
+
+    /// Cancels the context and moves the unfinished call to its own task.
+    fn detach(&mut self) {
+        let Some(call) = self.call.take() else {
+            return;
+        };
+        self.cancellation.cancel();
+        // Outside a runtime (it is shutting down) the call cannot go on. A
+        // panic there is caught by the task, with nobody left to answer.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(call.instrument(self.span.clone()));
+        }
+    }
+}
+
+impl Drop for InPlace {
+    fn drop(&mut self) {
+        self.detach();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio::sync::oneshot;
+
+    use super::*;
+
+    fn in_place(call: CallFuture, calls: &TaskTracker) -> (InPlace, CancellationToken) {
+        let cancellation = CancellationToken::new();
+        let call = InPlace::new(call, calls, cancellation.clone(), Span::none());
+        (call, cancellation)
+    }
+
+    #[tokio::test]
+    async fn a_call_returns_its_result_in_place() {
+        let calls = TaskTracker::new();
+        let (call, cancellation) = in_place(Box::pin(async { Ok(Bytes::from("{}")) }), &calls);
+        assert_eq!(calls.len(), 1);
+        let outcome = call.run(&CancellationToken::new()).await;
+        assert!(matches!(outcome, Outcome::Returned(Ok(json)) if json == "{}"));
+        assert!(!cancellation.is_cancelled());
+        assert!(calls.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_the_outcome_not_the_callers() {
+        let calls = TaskTracker::new();
+        let call: CallFuture = Box::pin(async {
+            tokio::task::yield_now().await;
+            panic!("boom")
+        });
+        let (call, _) = in_place(call, &calls);
+        let outcome = call.run(&CancellationToken::new()).await;
+        let Outcome::Panicked(payload) = outcome else {
+            panic!("the panic was not caught");
+        };
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
+        assert!(calls.is_empty());
+    }
+
+    /// A call that waits for `go`, then reports whether its context was
+    /// cancelled by then.
+    fn waiting(
+        cancellation: &CancellationToken,
+    ) -> (CallFuture, oneshot::Sender<()>, oneshot::Receiver<bool>) {
+        let (go, wait) = oneshot::channel();
+        let (report, finished) = oneshot::channel();
+        let context = cancellation.clone();
+        let call: CallFuture = Box::pin(async move {
+            let _ = wait.await;
+            let _ = report.send(context.is_cancelled());
+            Ok(Bytes::new())
+        });
+        (call, go, finished)
+    }
+
+    #[tokio::test]
+    async fn a_call_dropped_unfinished_is_cancelled_and_finishes_in_its_own_task() {
+        let calls = TaskTracker::new();
+        let cancellation = CancellationToken::new();
+        let (call, go, finished) = waiting(&cancellation);
+        let call = InPlace::new(call, &calls, cancellation.clone(), Span::none());
+        let never = CancellationToken::new();
+        let running = call.run(&never);
+        // Polled once (pending), then dropped as hyper drops a request's
+        // future when the client hangs up.
+        let timed_out = tokio::time::timeout(Duration::from_millis(10), running).await;
+        assert!(timed_out.is_err());
+        assert!(cancellation.is_cancelled());
+        assert_eq!(calls.len(), 1, "the detached call is still counted");
+        go.send(()).unwrap();
+        let seen_cancelled = tokio::time::timeout(Duration::from_secs(5), finished).await;
+        assert_eq!(seen_cancelled.expect("the call finished").ok(), Some(true));
+        calls.close();
+        tokio::time::timeout(Duration::from_secs(5), calls.wait())
+            .await
+            .expect("the tracker saw the call end");
+    }
+
+    #[tokio::test]
+    async fn a_cut_answers_at_once_and_the_call_goes_on() {
+        let calls = TaskTracker::new();
+        let cancellation = CancellationToken::new();
+        let (call, go, finished) = waiting(&cancellation);
+        let call = InPlace::new(call, &calls, cancellation.clone(), Span::none());
+        let cut = CancellationToken::new();
+        cut.cancel();
+        assert!(matches!(call.run(&cut).await, Outcome::Cut));
+        assert!(cancellation.is_cancelled());
+        go.send(()).unwrap();
+        let seen_cancelled = tokio::time::timeout(Duration::from_secs(5), finished).await;
+        assert_eq!(seen_cancelled.expect("the call finished").ok(), Some(true));
+    }
+}
