@@ -186,12 +186,11 @@ fn program_carries_the_published_ports_or_none() {
 #[test]
 fn ipam_request_address_names_the_endpoint() {
     let entries = entries();
-    let names: Vec<Option<&str>> = entries
+    let names: Vec<Option<String>> = entries
         .iter()
         .filter(|e| e.path == "/IpamDriver.RequestAddress")
-        .map(|e| {
-            e.request.as_ref().unwrap()["Options"]["com.docker.network.endpoint.name"].as_str()
-        })
+        .map(|e| decode::<dknet::ipam::RequestAddressRequest>(e))
+        .map(|request| request.options.endpoint_name().map(str::to_owned))
         .collect();
     assert_eq!(
         names.iter().filter(|name| name.is_none()).count(),
@@ -199,7 +198,7 @@ fn ipam_request_address_names_the_endpoint() {
         "the gateways (two dual-stack networks, one IPv4)"
     );
     assert!(
-        names.contains(&Some("cc")) && names.contains(&Some("cd")),
+        names.contains(&Some("cc".to_owned())) && names.contains(&Some("cd".to_owned())),
         "{names:?}"
     );
     assert!(names.iter().flatten().all(|name| !name.is_empty()));

@@ -16,7 +16,14 @@ use ipnet::IpNet;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
+/// The recordings of the scenario in `tests/fixtures/README.md`.
 const FILES: [&str; 2] = ["dockerd-20.10.24.jsonl", "dockerd-28.5.2.jsonl"];
+/// Every recording, Docker 29's longer scenario included.
+const ALL_FILES: [&str; 3] = [
+    "dockerd-20.10.24.jsonl",
+    "dockerd-28.5.2.jsonl",
+    "dockerd-29.7.2.jsonl",
+];
 
 fn ipam_entries(file: &str) -> Vec<FixtureEntry> {
     let path = format!("{}/tests/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -38,11 +45,30 @@ fn net(text: &str) -> IpNet {
 }
 
 /// A small allocator that answers like the recording plugin: pool ids
-/// `pool-<cidr>`, 10.77.0.0/24 and fd00:77::/64 when no pool is asked for,
-/// host 1 for the gateway, hosts 11, 12, ... in turn for endpoints.
+/// `pool-<cidr>`, when no pool is asked for the pools it handed out (in
+/// turn, per family; 10.77.0.0/24 and fd00:77::/64 once those run out), host
+/// 1 for the gateway, hosts 11, 12, ... in turn for endpoints.
 #[derive(Default)]
 struct Recorder {
     pools: Mutex<BTreeMap<String, Pool>>,
+    defaults: Mutex<Vec<IpNet>>,
+}
+
+impl Recorder {
+    /// A recorder that hands out the pools `entries` recorded for requests
+    /// that named none.
+    fn replaying(entries: &[FixtureEntry]) -> Self {
+        let defaults = entries
+            .iter()
+            .filter(|e| e.path == "/IpamDriver.RequestPool")
+            .filter(|e| decode::<RequestPoolRequest>(e).pool.is_none())
+            .map(|e| net(e.response.as_ref().unwrap()["Pool"].as_str().unwrap()))
+            .collect();
+        Self {
+            defaults: Mutex::new(defaults),
+            ..Self::default()
+        }
+    }
 }
 
 struct Pool {
@@ -71,12 +97,16 @@ impl Recorder {
     }
 
     fn request_pool(&self, request: RequestPoolRequest) -> Result<RequestPoolResponse, String> {
-        let default = if request.v6 {
-            "fd00:77::/64"
-        } else {
-            "10.77.0.0/24"
+        let mut defaults = self.defaults.lock().unwrap();
+        let recorded = defaults
+            .iter()
+            .position(|pool| matches!(pool, IpNet::V6(_)) == request.v6);
+        let default = match (recorded, request.v6) {
+            (Some(index), _) => defaults.remove(index),
+            (None, true) => net("fd00:77::/64"),
+            (None, false) => net("10.77.0.0/24"),
         };
-        let pool = request.pool.unwrap_or_else(|| net(default));
+        let pool = request.pool.unwrap_or(default);
         let id = format!("pool-{pool}");
         let mut pools = self.pools.lock().unwrap();
         if pools.contains_key(&id) {
@@ -139,7 +169,7 @@ impl Recorder {
 
 #[test]
 fn every_ipam_request_decodes() {
-    for file in FILES {
+    for file in ALL_FILES {
         let entries = ipam_entries(file);
         assert!(entries.len() > 15, "{file}");
         for entry in &entries {
@@ -225,7 +255,7 @@ fn recorded_answers_round_trip() {
             entry.path
         );
     }
-    for file in FILES {
+    for file in ALL_FILES {
         for entry in ipam_entries(file) {
             match entry.path.trim_start_matches("/IpamDriver.") {
                 "GetCapabilities" => round_trip::<GetCapabilitiesResponse>(&entry),
@@ -258,14 +288,14 @@ fn requests_accept_nulls_and_empty_strings() {
 /// a plugin serving network and IPAM on one socket.
 #[tokio::test]
 async fn replaying_the_recorded_ipam_traffic() {
-    for file in FILES {
+    for file in ALL_FILES {
+        let entries = ipam_entries(file);
         let plugin = Plugin::new()
             .network_driver(Empty)
-            .ipam_driver(Recorder::default());
+            .ipam_driver(Recorder::replaying(&entries));
         let running = serve(plugin, Transport::Unix).await;
         let activated = running.client.activate().await.unwrap();
         assert_eq!(activated.implements, ["NetworkDriver", "IpamDriver"]);
-        let entries = ipam_entries(file);
         let replayed = running.client.replay(&entries, Replay::All).await.unwrap();
         assert_eq!(replayed.len(), entries.len());
         for call in &replayed {

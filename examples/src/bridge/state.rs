@@ -405,7 +405,11 @@ mod tests {
             assert_eq!(task.await.unwrap(), 0, "two holders at once");
         }
         let _other = store.claim("e2").await;
-        assert_eq!(lock_claims(&store.claims).len(), 1, "only the held claim is kept");
+        assert_eq!(
+            lock_claims(&store.claims).len(),
+            1,
+            "only the held claim is kept"
+        );
     }
 
     #[tokio::test]
