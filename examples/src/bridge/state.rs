@@ -243,7 +243,9 @@ pub(crate) async fn blocking<T: Send + 'static>(
         })
 }
 
-fn load<T: Default + DeserializeOwned>(dir: &Path) -> Result<T, Error> {
+/// Reads the state file in `dir` (created, mode 0700, if missing): a missing file is
+/// `T::default()`, an unreadable or corrupt one an error.
+pub(crate) fn load<T: Default + DeserializeOwned>(dir: &Path) -> Result<T, Error> {
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)

@@ -7,15 +7,12 @@
 //! lost, no address is handed out twice, and a failed write changes nothing.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::io;
-use std::os::unix::fs::DirBuilderExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use tokio::sync::Mutex;
 
 use super::allocator::{AllocError, Allocator, PoolRanges, PoolRecord};
-use crate::bridge::state::{blocking, write_atomically, Error, STATE_FILE};
+use crate::bridge::state::{blocking, load, write_atomically, Error};
 
 /// Why a request failed: the allocator said no, or the state could not be saved.
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +39,7 @@ impl Store {
         let dir = dir.into();
         let records = blocking({
             let dir = dir.clone();
-            move || load(&dir)
+            move || load::<BTreeMap<String, PoolRecord>>(&dir)
         })
         .await?;
         let allocator = Allocator::from_records(ranges, records)?;
@@ -74,36 +71,14 @@ impl Store {
     }
 }
 
-fn load(dir: &Path) -> Result<BTreeMap<String, PoolRecord>, Error> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|source| Error::Io {
-            action: "creating",
-            path: dir.to_path_buf(),
-            source,
-        })?;
-    let path = dir.join(STATE_FILE);
-    match fs::read(&path) {
-        Ok(bytes) => {
-            serde_json::from_slice(&bytes).map_err(|source| Error::Corrupt { path, source })
-        }
-        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(BTreeMap::new()),
-        Err(source) => Err(Error::Io {
-            action: "reading",
-            path,
-            source,
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
+    use std::fs;
     use std::sync::Arc;
 
     use super::*;
+    use crate::bridge::state::STATE_FILE;
 
     fn ranges() -> PoolRanges {
         PoolRanges {
