@@ -24,6 +24,7 @@
 
 use serde::Serialize;
 
+use crate::ipam::routes::SUBSYSTEM as IPAM_DRIVER;
 use crate::network::routes::SUBSYSTEM as NETWORK_DRIVER;
 use crate::Plugin;
 
@@ -135,6 +136,12 @@ impl ManagedConfig {
     /// drivers are not at hand (e.g. they open state when made).
     pub fn network_driver(self) -> Self {
         self.implements(NETWORK_DRIVER)
+    }
+
+    /// Declares an IPAM driver (`docker.ipamdriver/1.0`), for when the plugin's drivers
+    /// are not at hand.
+    pub fn ipam_driver(self) -> Self {
+        self.implements(IPAM_DRIVER)
     }
 
     /// Adds the interface type of the subsystem dockerd calls `name` (`NetworkDriver`
@@ -288,6 +295,13 @@ mod tests {
         assert_eq!(
             declared["interface"]["types"],
             json!(["docker.networkdriver/1.0"])
+        );
+        let both = ManagedConfig::new("/p", "p.sock")
+            .network_driver()
+            .ipam_driver();
+        assert_eq!(
+            both.to_json()["interface"]["types"],
+            json!(["docker.networkdriver/1.0", "docker.ipamdriver/1.0"])
         );
         assert_eq!(config["documentation"], "https://example.invalid/p");
         assert!(config.get("propagatedMount").is_none());

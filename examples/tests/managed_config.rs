@@ -78,6 +78,27 @@ fn noop_config_needs_no_capability_state_or_program() {
 }
 
 #[test]
+fn ipam_config_declares_the_ipam_interface_and_keeps_its_state() {
+    let config = config(env!("CARGO_BIN_EXE_dknet-ipam"));
+    assert_eq!(
+        config["interface"],
+        json!({"types": ["docker.ipamdriver/1.0"], "socket": "dknet-ipam.sock"})
+    );
+    assert_eq!(config["linux"]["capabilities"], json!([]));
+    assert_eq!(config["propagatedMount"], "/var/lib/dknet-ipam");
+    assert_eq!(
+        config["entrypoint"],
+        json!([
+            "/usr/bin/dknet-ipam",
+            "--socket",
+            "/run/docker/plugins/dknet-ipam.sock",
+            "--state-dir",
+            "/var/lib/dknet-ipam"
+        ])
+    );
+}
+
+#[test]
 fn the_two_questions_are_asked_one_at_a_time() {
     let output = Command::new(env!("CARGO_BIN_EXE_dknet-noop"))
         .args(["--managed-plugin-config", "--managed-plugin-programs"])

@@ -14,6 +14,9 @@
 //! docker run --rm --network lab busybox ip addr show eth0
 //! ```
 //!
+//! As a managed plugin: `scripts/build-managed-plugin dknet-ipam DIR`, then
+//! `docker plugin create dknet/ipam DIR` (its state in the plugin's `propagatedMount`).
+//!
 //! To serve it beside the bridge driver on one socket, run `dknet-bridge --ipam` and use
 //! `-d dknet-bridge --ipam-driver dknet-bridge`.
 
@@ -24,6 +27,7 @@ use clap::Parser;
 use dknet::Plugin;
 use dknet_examples::cli::{init_tracing, Listen};
 use dknet_examples::ipam::{IpamAllocator, PoolRangeArgs};
+use dknet_examples::managed::{example_config, ManagedPlugin, Packaging};
 
 /// The default state directory of `dknet-ipam`.
 const DEFAULT_STATE_DIR: &str = "/var/lib/dknet-ipam";
@@ -39,12 +43,31 @@ struct Args {
     state_dir: PathBuf,
     #[command(flatten)]
     pools: PoolRangeArgs,
+    #[command(flatten)]
+    packaging: Packaging,
+}
+
+/// As a managed plugin: no capability and no program (it never touches the kernel), its
+/// state in a `propagatedMount` that survives `disable`/`enable` and dockerd restarts.
+fn managed() -> ManagedPlugin {
+    let config = example_config(env!("CARGO_BIN_NAME"))
+        .ipam_driver()
+        .description("dknet-ipam: pools and addresses without overlap, kept across restarts")
+        .entrypoint_args(["--state-dir", DEFAULT_STATE_DIR])
+        .propagated_mount(DEFAULT_STATE_DIR)
+        .args_description("More dknet-ipam options (e.g. --pool-range 10.240.0.0/12)");
+    ManagedPlugin {
+        config,
+        programs: &[],
+    }
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     init_tracing();
-    match run(Args::parse()).await {
+    let args = Args::parse();
+    args.packaging.answer_and_exit(managed);
+    match run(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error}");
