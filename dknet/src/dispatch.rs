@@ -127,23 +127,34 @@ pub(crate) fn decode<T: DeserializeOwned>(method: &str, body: &[u8]) -> Result<T
             "{method}: the request body is not a JSON object"
         )));
     }
+    // The common case decodes at full speed; only a body that fails is decoded again,
+    // tracking the path, to say where it went wrong.
+    serde_json::from_slice(text).map_err(|_| explain_failure::<T>(method, text))
+}
+
+/// The 400 for a body that does not decode as `T`: the error, and the field it is in.
+#[cold]
+fn explain_failure<T: DeserializeOwned>(method: &str, text: &[u8]) -> Failure {
     let mut deserializer = serde_json::Deserializer::from_slice(text);
-    let request = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let at = if path == "." {
-            String::new()
-        } else {
-            format!(" at `{path}`")
-        };
-        Failure::bad_request(format!(
-            "{method}: invalid request body{at}: {}",
-            error.into_inner()
-        ))
-    })?;
-    deserializer.end().map_err(|error| {
-        Failure::bad_request(format!("{method}: invalid request body: {error}"))
-    })?;
-    Ok(request)
+    let error = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(error) => error,
+        // What is left after the object (the only other way `from_slice` fails).
+        Ok(_) => {
+            let error = deserializer.end().err().map(|e| e.to_string());
+            let error = error.unwrap_or_else(|| "cannot decode it".to_owned());
+            return Failure::bad_request(format!("{method}: invalid request body: {error}"));
+        }
+    };
+    let path = error.path().to_string();
+    let at = if path == "." {
+        String::new()
+    } else {
+        format!(" at `{path}`")
+    };
+    Failure::bad_request(format!(
+        "{method}: invalid request body{at}: {}",
+        error.into_inner()
+    ))
 }
 
 /// Encodes an answer; `()` (nothing to say) becomes `{}`, since dockerd
@@ -207,6 +218,22 @@ mod tests {
         );
         let failure = decode::<CreateEndpointRequest>("CreateEndpoint", b"{} x").unwrap_err();
         assert_eq!(failure.status, 400);
+    }
+
+    #[test]
+    fn text_after_the_object_is_a_bad_request_saying_so() {
+        let body = br#"{"NetworkID":"n","EndpointID":"e"} {"#;
+        let failure = decode::<CreateEndpointRequest>("CreateEndpoint", body).unwrap_err();
+        assert_eq!(failure.status, 400);
+        assert!(
+            failure
+                .message
+                .starts_with("CreateEndpoint: invalid request body: trailing"),
+            "{}",
+            failure.message
+        );
+        let good = br#"{"NetworkID":"n","EndpointID":"e"}"#;
+        decode::<CreateEndpointRequest>("CreateEndpoint", good).unwrap();
     }
 
     #[test]
