@@ -189,7 +189,7 @@ fn ipam_request_address_names_the_endpoint() {
     let names: Vec<Option<String>> = entries
         .iter()
         .filter(|e| e.path == "/IpamDriver.RequestAddress")
-        .map(|e| decode::<dknet::ipam::RequestAddressRequest>(e))
+        .map(decode::<dknet::ipam::RequestAddressRequest>)
         .map(|request| request.options.endpoint_name().map(str::to_owned))
         .collect();
     assert_eq!(

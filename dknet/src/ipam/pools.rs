@@ -95,8 +95,11 @@ mod tests {
     use super::super::{ReleaseAddressRequest, RequestAddressRequest};
     use super::ReleasePoolRequest;
 
+    /// Decodes a body as one request type, keeping only whether it did.
+    type Decoder = fn(Value) -> Result<(), serde_json::Error>;
+
     /// Every IPAM request that names a pool, decoded from `body`.
-    fn decoders() -> [(&'static str, fn(Value) -> Result<(), serde_json::Error>); 3] {
+    fn decoders() -> [(&'static str, Decoder); 3] {
         [
             ("ReleasePool", |body| {
                 serde_json::from_value::<ReleasePoolRequest>(body).map(drop)
