@@ -133,6 +133,7 @@ macro_rules! routes {
 
 /// The testing client's typed methods, one per row, on the subsystem's
 /// client type (`Client` for the network driver, `IpamClient` for IPAM).
+#[cfg(feature = "testing")]
 macro_rules! client_methods {
     (
         subsystem: $subsystem:literal;
@@ -175,7 +176,9 @@ macro_rules! client_methods {
     (@answer $response:ty, $answer:ident) => { $answer };
 }
 
-pub(crate) use {client_methods, driver_trait, routes};
+#[cfg(feature = "testing")]
+pub(crate) use client_methods;
+pub(crate) use {driver_trait, routes};
 
 /// The copies of each table outside this crate's code must match it.
 #[cfg(test)]
