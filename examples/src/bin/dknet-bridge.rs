@@ -27,6 +27,7 @@ use dknet_examples::bridge::BridgeDriver;
 use dknet_examples::cli::{init_tracing, Listen};
 use dknet_examples::ipam::{IpamAllocator, PoolRangeArgs};
 use dknet_examples::managed::{example_config, ManagedPlugin, Packaging};
+use dknet_examples::report_exit;
 
 /// A Docker network plugin that puts each network on a Linux bridge.
 #[derive(Parser)]
@@ -72,13 +73,7 @@ async fn main() -> ExitCode {
     init_tracing();
     let args = Args::parse();
     args.packaging.answer_and_exit(managed);
-    match run(args).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            tracing::error!("{error}");
-            ExitCode::FAILURE
-        }
-    }
+    report_exit(run(args).await)
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {

@@ -28,6 +28,7 @@ use dknet::Plugin;
 use dknet_examples::cli::{init_tracing, Listen};
 use dknet_examples::ipam::{IpamAllocator, PoolRangeArgs};
 use dknet_examples::managed::{example_config, ManagedPlugin, Packaging};
+use dknet_examples::report_exit;
 
 /// The default state directory of `dknet-ipam`.
 const DEFAULT_STATE_DIR: &str = "/var/lib/dknet-ipam";
@@ -67,13 +68,7 @@ async fn main() -> ExitCode {
     init_tracing();
     let args = Args::parse();
     args.packaging.answer_and_exit(managed);
-    match run(args).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            tracing::error!("{error}");
-            ExitCode::FAILURE
-        }
-    }
+    report_exit(run(args).await)
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {

@@ -29,6 +29,7 @@ use dknet_examples::managed::{example_config, ManagedPlugin, Packaging};
 use dknet_examples::overlay::state::DEFAULT_STATE_DIR;
 use dknet_examples::overlay::vni::VniRange;
 use dknet_examples::overlay::OverlayDriver;
+use dknet_examples::report_exit;
 
 /// A Docker swarm network plugin: VXLAN between the nodes' bridges.
 #[derive(Parser)]
@@ -68,13 +69,7 @@ async fn main() -> ExitCode {
     init_tracing();
     let args = Args::parse();
     args.packaging.answer_and_exit(managed);
-    match run(args).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            tracing::error!("{error}");
-            ExitCode::FAILURE
-        }
-    }
+    report_exit(run(args).await)
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
