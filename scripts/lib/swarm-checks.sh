@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # swarm-checks.sh: the checks scripts/swarm-tests runs on its three-node swarm. Sourced;
 # uses dk N ARGS (docker CLI on node N), in_node N CMD (a command in node N's network
-# namespace), $plugin, $work and $subnet_prefix from it. checks_run sets check_passed and
+# namespace), node_pid/launch_dockerd/wait_node, $label, $plugin, $work and $subnet_prefix
+# from it. checks_run sets check_passed and
 # check_failed. Every check can fail, and every wait has a deadline.
 
 # check DESCRIPTION FUNCTION: runs FUNCTION in a subshell, records and prints the outcome.
@@ -198,6 +199,35 @@ t_plugin_restart_on_worker() {
   [[ $(plugin_pid 3) == "$new" ]] || fail "the plugin does not stay up after its restart"
 }
 
+# allocated_vni ID: the VXLAN id the manager's plugin allocated for network ID (its log).
+allocated_vni() {
+  grep -a "VXLAN id allocated network=$1 " "$work/n1/dockerd.log" | tail -n 1 | grep -o 'vni=[0-9]*' | cut -d= -f2
+}
+
+# The manager's dockerd restarts (and with it its plugin): the allocations survive, so a
+# new network gets an id no other network has; ov1 works again once c1 is started.
+t_manager_restart_keeps_allocations() {
+  local pid ov4 vni4 taken
+  taken=$(for net in ov1 ov2; do allocated_vni "$(net_id $net)"; done)
+  [[ $(wc -w <<<"$taken") == 2 ]] || fail "the ids of ov1 and ov2 are not in the manager's log: $taken"
+  pid=$(node_pid 1)
+  # Stopped at once rather than after dockerd's shutdown timeout (busybox ignores TERM).
+  dk 1 kill c1 d1 >/dev/null || return 1
+  kill -TERM "$pid"
+  wait_for 60 eval "! kill -0 $pid" || fail "node 1's dockerd did not stop"
+  launch_dockerd "$label" 1
+  wait_node 1 >/dev/null 2>&1 || fail "node 1's dockerd did not start again"
+  wait_for 60 eval "[[ \$(dk 1 info -f '{{.Swarm.ControlAvailable}}') == true ]]" || fail "no manager after the restart"
+  wait_for 60 dk 1 network create -d "$plugin" --attachable ov4 || fail "network create after the restart"
+  ov4=$(net_id ov4)
+  wait_for 30 eval "[[ -n \$(allocated_vni $ov4) ]]" || fail "no VXLAN id allocated for ov4"
+  vni4=$(allocated_vni "$ov4")
+  ! grep -qx "$vni4" <<<"$taken" || fail "ov4 got VXLAN id $vni4, already taken by another network ($taken)"
+  dk 1 network rm ov4 >/dev/null
+  dk 1 start c1 >/dev/null || return 1
+  wait_for 30 pings 1 c1 "$(ip_of 3 c3 ov1)" || fail "c1 does not reach c3 after the restart"
+}
+
 t_network_rm_frees_everything() {
   dk 1 service rm gs >/dev/null || return 1
   dk 1 rm -f c1 >/dev/null && dk 3 rm -f c3 >/dev/null || return 1
@@ -225,5 +255,6 @@ checks_run() {
   check "a VXLAN id already in use is refused (in the manager's log) with a clear error" t_taken_vni_refused
   check "a worker leaves: peers drop its entry; rejoins: traffic returns" t_worker_leaves_and_rejoins
   check "plugin restarted on a worker (disable -f/enable; killed, dockerd restarts it): containers reconnect" t_plugin_restart_on_worker
+  check "the manager's dockerd restarts: allocations kept (a new network gets a new id), ov1 works" t_manager_restart_keeps_allocations
   check "network rm: FreeNetwork, VXLAN id reusable, no device left on any node" t_network_rm_frees_everything
 }
