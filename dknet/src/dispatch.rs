@@ -84,9 +84,14 @@ where
     }
 }
 
-/// Puts the request's ids on the current span (the server's request span),
-/// when anyone listens.
+/// Puts the request's ids on the current span (the server's request span,
+/// at debug level), when anyone listens.
 fn record_ids(request: &impl RequestIds) {
+    // The cheap check first (is anything at debug level on?): finding the
+    // current span costs more.
+    if !tracing::level_enabled!(tracing::Level::DEBUG) {
+        return;
+    }
     let span = tracing::Span::current();
     if span.is_disabled() {
         return;

@@ -3,7 +3,8 @@
 //! call's outcome; if the connection's task lets go of the call before it
 //! finishes (dockerd hung up, or the shutdown grace period ended), the
 //! request's [`Context`](crate::Context) is cancelled and the call moves to
-//! a task of its own, where it runs to completion.
+//! a task of its own, where it runs to completion. Only then is it counted
+//! by the server's call tracker: in place, its connection's task counts it.
 
 use std::any::Any;
 use std::future::{poll_fn, Future};
@@ -13,7 +14,6 @@ use std::task::Poll;
 
 use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::task_tracker::TrackedFuture;
 use tokio_util::task::TaskTracker;
 use tracing::{Instrument, Span};
 
@@ -30,23 +30,26 @@ pub(super) enum Outcome {
 }
 
 /// A call in flight; dropping it unfinished detaches it (see the module).
-pub(super) struct InPlace {
-    call: Option<TrackedFuture<CallFuture>>,
+pub(super) struct InPlace<'a> {
+    call: Option<CallFuture>,
+    /// Where the call is counted if it moves to a task of its own.
+    calls: &'a TaskTracker,
     cancellation: CancellationToken,
     span: Span,
 }
 
-impl InPlace {
-    /// `call`, counted in `calls` until it finishes, wherever it runs;
-    /// `cancellation` is its context's, `span` the request's.
+impl<'a> InPlace<'a> {
+    /// `call`, counted in `calls` if it is detached; `cancellation` is its
+    /// context's, `span` the request's.
     pub(super) fn new(
         call: CallFuture,
-        calls: &TaskTracker,
+        calls: &'a TaskTracker,
         cancellation: CancellationToken,
         span: Span,
     ) -> Self {
         Self {
-            call: Some(calls.track_future(call)),
+            call: Some(call),
+            calls,
             cancellation,
             span,
         }
@@ -89,12 +92,13 @@ impl InPlace {
         // Outside a runtime (it is shutting down) the call cannot go on. A
         // panic there is caught by the task, with nobody left to answer.
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(call.instrument(self.span.clone()));
+            let call = call.instrument(self.span.clone());
+            runtime.spawn(self.calls.track_future(call));
         }
     }
 }
 
-impl Drop for InPlace {
+impl Drop for InPlace<'_> {
     fn drop(&mut self) {
         self.detach();
     }
@@ -108,7 +112,7 @@ mod tests {
 
     use super::*;
 
-    fn in_place(call: CallFuture, calls: &TaskTracker) -> (InPlace, CancellationToken) {
+    fn in_place(call: CallFuture, calls: &TaskTracker) -> (InPlace<'_>, CancellationToken) {
         let cancellation = CancellationToken::new();
         let call = InPlace::new(call, calls, cancellation.clone(), Span::none());
         (call, cancellation)
@@ -118,7 +122,10 @@ mod tests {
     async fn a_call_returns_its_result_in_place() {
         let calls = TaskTracker::new();
         let (call, cancellation) = in_place(Box::pin(async { Ok(Bytes::from("{}")) }), &calls);
-        assert_eq!(calls.len(), 1);
+        assert!(
+            calls.is_empty(),
+            "in place, the connection's task counts the call"
+        );
         let outcome = call.run(&CancellationToken::new()).await;
         assert!(matches!(outcome, Outcome::Returned(Ok(json)) if json == "{}"));
         assert!(!cancellation.is_cancelled());

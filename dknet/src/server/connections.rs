@@ -56,7 +56,9 @@ struct Shared {
 /// One connection's state, shared by its task, its I/O and its requests.
 pub(crate) struct Conn {
     phase: AtomicU8,
-    /// When the phase began, in milliseconds since the registry's epoch.
+    /// When the connection last turned idle or began receiving a head, in
+    /// milliseconds since the registry's epoch (the in-flight phases need no
+    /// clock: they have no deadline and are never evicted).
     since: AtomicU64,
     evicted: CancellationToken,
     shared: Arc<Shared>,
@@ -165,7 +167,9 @@ impl Conn {
     }
 
     fn enter(&self, phase: Phase) {
-        self.since.store(self.shared.now(), Ordering::Relaxed);
+        if matches!(phase, Phase::Idle | Phase::Head) {
+            self.since.store(self.shared.now(), Ordering::Relaxed);
+        }
         self.phase.store(phase as u8, Ordering::Relaxed);
     }
 

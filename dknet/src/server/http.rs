@@ -2,10 +2,14 @@
 //! the body limit, the request's [`Context`], panic isolation, and the
 //! request's tracing span.
 
+use std::cell::Cell;
 use std::convert::Infallible;
+use std::future::{poll_fn, Future};
 use std::panic::{self, AssertUnwindSafe};
+use std::pin::pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -22,15 +26,35 @@ use super::response::Answer;
 use super::{Limits, Server};
 use crate::Context;
 
-/// Request ids, unique in the process.
-static NEXT_REQUEST_ID: AtomicU64 = AtomicU64::new(1);
+/// Request ids, unique in the process: each thread takes a block of
+/// [`ID_BLOCK`] at a time, so that the threads do not contend for one counter.
+static NEXT_ID_BLOCK: AtomicU64 = AtomicU64::new(0);
+const ID_BLOCK: u64 = 1024;
+
+thread_local! {
+    /// The next id of this thread's block, and where the block ends.
+    static THREAD_IDS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+}
+
+/// A request id never given before in this process (the first is 1).
+fn next_request_id() -> u64 {
+    THREAD_IDS.with(|ids| {
+        let (mut next, mut end) = ids.get();
+        if next == end {
+            next = NEXT_ID_BLOCK.fetch_add(1, Ordering::Relaxed) * ID_BLOCK + 1;
+            end = next + ID_BLOCK;
+        }
+        ids.set((next + 1, end));
+        next
+    })
+}
 
 /// Answers one request. Never fails: every problem is an HTTP answer.
 pub(super) async fn handle(
     server: Arc<Server>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
-    let id = NEXT_REQUEST_ID.fetch_add(1, Ordering::Relaxed);
+    let id = next_request_id();
     let start = Instant::now();
     let (parts, body) = request.into_parts();
     let path = parts.uri.path();
@@ -46,7 +70,7 @@ pub(super) async fn handle(
         status = Empty,
         duration_ms = Empty,
     );
-    let answer = answer(&server, id, &parts, body)
+    let answer = answer(&server, id, &parts, body, &span)
         .instrument(span.clone())
         .await
         .shortened();
@@ -54,7 +78,7 @@ pub(super) async fn handle(
     Ok(answer.into_response())
 }
 
-async fn answer(server: &Server, id: u64, parts: &Parts, body: Incoming) -> Answer {
+async fn answer(server: &Server, id: u64, parts: &Parts, body: Incoming, span: &Span) -> Answer {
     let path = parts.uri.path();
     if parts.method != Method::POST {
         let message = format!("{path}: method {} is not allowed; use POST", parts.method);
@@ -85,7 +109,7 @@ async fn answer(server: &Server, id: u64, parts: &Parts, body: Incoming) -> Answ
     };
     // The call runs here, in the connection's task; if dockerd hangs up
     // first, it moves to a task of its own and finishes there.
-    let call = InPlace::new(call, &server.calls, cancellation, Span::current());
+    let call = InPlace::new(call, &server.calls, cancellation, span.clone());
     match call.run(&server.calls_cut).await {
         Outcome::Returned(Ok(json)) => Answer::Json(json),
         Outcome::Returned(Err(failure)) if failure.status == 404 => Answer::Declined(failure),
@@ -131,14 +155,19 @@ async fn read_body(body: Incoming, limits: &Limits, method: &str) -> Result<Byte
     if size.lower() > limit as u64 {
         return Err(too_large());
     }
-    let read = tokio::time::timeout(
-        limits.body_read_timeout,
-        Limited::new(body, limit).collect(),
-    );
-    let Ok(read) = read.await else {
-        let seconds = limits.body_read_timeout.as_secs_f64();
-        let message = format!("{method}: the request body did not arrive within {seconds} s");
-        return Err(Answer::failed(408, message));
+    let mut collecting = pin!(Limited::new(body, limit).collect());
+    // dockerd's body comes with the head: then no timer is needed.
+    let read = match poll_fn(|cx| Poll::Ready(collecting.as_mut().poll(cx))).await {
+        Poll::Ready(read) => read,
+        Poll::Pending => {
+            let Ok(read) = tokio::time::timeout(limits.body_read_timeout, collecting).await else {
+                let seconds = limits.body_read_timeout.as_secs_f64();
+                let message =
+                    format!("{method}: the request body did not arrive within {seconds} s");
+                return Err(Answer::failed(408, message));
+            };
+            read
+        }
     };
     match read {
         Ok(collected) => Ok(collected.to_bytes()),
@@ -178,7 +207,31 @@ fn log(span: &Span, id: u64, start: Instant, path: &str, answer: &Answer) {
 
 #[cfg(test)]
 mod tests {
-    use super::split_path;
+    use std::collections::HashSet;
+
+    use super::{next_request_id, split_path, ID_BLOCK};
+
+    #[test]
+    fn request_ids_are_unique_across_threads() {
+        let per_thread = 3 * ID_BLOCK as usize;
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    (0..per_thread)
+                        .map(|_| next_request_id())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut seen = HashSet::new();
+        for thread in threads {
+            for id in thread.join().unwrap() {
+                assert!(id > 0);
+                assert!(seen.insert(id), "id {id} given twice");
+            }
+        }
+        assert_eq!(seen.len(), 4 * per_thread);
+    }
 
     #[test]
     fn paths_split_into_subsystem_and_method() {

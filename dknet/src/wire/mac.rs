@@ -52,19 +52,22 @@ impl fmt::Display for MacAddress {
 impl FromStr for MacAddress {
     type Err = MacAddressError;
 
+    /// Six two-digit hex bytes separated by `:` (or `-`).
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let error = || MacAddressError(text.to_owned());
+        let bytes = text.as_bytes();
+        if bytes.len() != 17 {
+            return Err(error());
+        }
         let mut octets = [0u8; 6];
-        let mut parts = text.split([':', '-']);
-        for octet in &mut octets {
-            let part = parts.next().ok_or_else(error)?;
-            if part.len() != 2 {
+        for (i, octet) in octets.iter_mut().enumerate() {
+            let at = 3 * i;
+            if i > 0 && !matches!(bytes[at - 1], b':' | b'-') {
                 return Err(error());
             }
-            *octet = u8::from_str_radix(part, 16).map_err(|_| error())?;
-        }
-        if parts.next().is_some() {
-            return Err(error());
+            let digit = |b: u8| char::from(b).to_digit(16);
+            let (high, low) = (digit(bytes[at]), digit(bytes[at + 1]));
+            *octet = (high.ok_or_else(error)? * 16 + low.ok_or_else(error)?) as u8;
         }
         Ok(Self(octets))
     }
@@ -131,6 +134,14 @@ mod tests {
     }
 
     #[test]
+    fn colon_and_dash_hex_are_read() {
+        let mac = MacAddress([0x02, 0x42, 0xac, 0x11, 0x00, 0xfe]);
+        for text in ["02:42:ac:11:00:fe", "02-42-AC-11-00-FE"] {
+            assert_eq!(text.parse::<MacAddress>(), Ok(mac), "{text}");
+        }
+    }
+
+    #[test]
     fn malformed_text_is_rejected() {
         for bad in [
             "",
@@ -138,6 +149,10 @@ mod tests {
             "02:42:ac:11:00:02:03",
             "zz:42:ac:11:00:02",
             "2:42:ac:11:00:02",
+            "+2:42:ac:11:00:02",
+            "02:42:ac:11:00:0é",
+            "02:42:ac:11:00.02",
+            "0242ac110002abcde",
         ] {
             assert!(bad.parse::<MacAddress>().is_err(), "{bad}");
         }
