@@ -2,8 +2,8 @@
 # swarm-checks.sh: the checks scripts/swarm-tests runs on its three-node swarm. Sourced;
 # uses dk N ARGS (docker CLI on node N), in_node N CMD (a command in node N's network
 # namespace), node_pid/launch_dockerd/wait_node, $label, $plugin, $work and $subnet_prefix
-# from it. checks_run sets check_passed and
-# check_failed. Every check can fail, and every wait has a deadline.
+# from it. checks_run sets check_passed and check_failed. Every check can fail, and every
+# wait has a deadline.
 
 # check DESCRIPTION FUNCTION: runs FUNCTION in a subshell, records and prints the outcome.
 check() {
