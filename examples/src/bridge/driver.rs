@@ -267,18 +267,8 @@ impl BridgeDriver {
         network: &NetworkState,
         pair: VethPair<'_>,
     ) -> Result<EndpointState, Error> {
-        let endpoint = EndpointState {
-            id: request.endpoint_id.clone(),
-            network_id: network.id.clone(),
-            host_veth: pair.host.to_owned(),
-            container_veth: pair.peer.to_owned(),
-            addresses: [request.interface.address, request.interface.address_ipv6]
-                .into_iter()
-                .flatten()
-                .collect(),
-            mac: MacAddress(self.netlink.link_mac(pair.peer).await?),
-            published: Vec::new(),
-        };
+        let mac = MacAddress(self.netlink.link_mac(pair.peer).await?);
+        let endpoint = EndpointState::created(request, &network.id, pair.host, pair.peer, mac);
         self.store
             .update(|state| {
                 state

@@ -127,50 +127,35 @@ fn binding_rules(
     };
     let single = IpNet::from(container).to_string();
     let subnet = address.trunc().to_string();
+    // Forwarded and masqueraded: what DNAT sent to the container's port on the bridge.
+    let to_container = |source: &[&str], target: &str| {
+        let mut args = words(source);
+        args.extend(words(&[
+            "-d",
+            &single,
+            "-o",
+            bridge,
+            "-p",
+            protocol,
+            "--dport",
+            &container_port,
+            "-m",
+            "conntrack",
+            "--ctstate",
+            "DNAT",
+            "-j",
+            target,
+        ]));
+        args
+    };
     vec![
         rule("nat", "PREROUTING", dnat(incoming)),
         rule("nat", "OUTPUT", dnat(outgoing)),
-        rule(
-            "filter",
-            "FORWARD",
-            words(&[
-                "-d",
-                &single,
-                "-o",
-                bridge,
-                "-p",
-                protocol,
-                "--dport",
-                &container_port,
-                "-m",
-                "conntrack",
-                "--ctstate",
-                "DNAT",
-                "-j",
-                "ACCEPT",
-            ]),
-        ),
+        rule("filter", "FORWARD", to_container(&[], "ACCEPT")),
         rule(
             "nat",
             "POSTROUTING",
-            words(&[
-                "-s",
-                &subnet,
-                "-d",
-                &single,
-                "-o",
-                bridge,
-                "-p",
-                protocol,
-                "--dport",
-                &container_port,
-                "-m",
-                "conntrack",
-                "--ctstate",
-                "DNAT",
-                "-j",
-                "MASQUERADE",
-            ]),
+            to_container(&["-s", &subnet], "MASQUERADE"),
         ),
     ]
 }

@@ -17,7 +17,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use dknet::network::{MacAddress, PortBinding};
+use dknet::network::{CreateEndpointRequest, MacAddress, PortBinding};
 use ipnet::IpNet;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -120,6 +120,32 @@ pub struct EndpointState {
     /// [`super::ports`]); absent from state files written before ports were published.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub published: Vec<PortBinding>,
+}
+
+impl EndpointState {
+    /// The record of the endpoint `request` asked for, in network `network_id`, once its
+    /// veth pair (`host_veth` on the bridge, `container_veth` for the container, whose MAC
+    /// is `mac`) exists; no ports published yet.
+    pub fn created(
+        request: &CreateEndpointRequest,
+        network_id: &str,
+        host_veth: &str,
+        container_veth: &str,
+        mac: MacAddress,
+    ) -> Self {
+        Self {
+            id: request.endpoint_id.clone(),
+            network_id: network_id.to_owned(),
+            host_veth: host_veth.to_owned(),
+            container_veth: container_veth.to_owned(),
+            addresses: [request.interface.address, request.interface.address_ipv6]
+                .into_iter()
+                .flatten()
+                .collect(),
+            mac,
+            published: Vec::new(),
+        }
+    }
 }
 
 /// The bridge plugin's persisted state and the lock that serialises changes to it.

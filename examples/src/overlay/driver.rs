@@ -360,19 +360,9 @@ impl OverlayDriver {
         network: &OverlayNetwork,
         pair: &VethPair<'_>,
     ) -> Result<EndpointState, Error> {
-        let endpoint = EndpointState {
-            id: request.endpoint_id.clone(),
-            network_id: network.id.clone(),
-            host_veth: pair.host.to_owned(),
-            container_veth: pair.peer.to_owned(),
-            addresses: [request.interface.address, request.interface.address_ipv6]
-                .into_iter()
-                .flatten()
-                .collect(),
-            mac: MacAddress(self.netlink.link_mac(pair.peer).await?),
-            // The overlay publishes no ports: containers reach out through docker_gwbridge.
-            published: Vec::new(),
-        };
+        // The overlay publishes no ports: containers reach out through docker_gwbridge.
+        let mac = MacAddress(self.netlink.link_mac(pair.peer).await?);
+        let endpoint = EndpointState::created(request, &network.id, pair.host, pair.peer, mac);
         self.store
             .update(|state| {
                 state
