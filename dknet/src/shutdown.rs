@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio_util::task::TaskTracker;
 
-use crate::server::{ConnSignals, Server};
+use crate::server::Server;
 use crate::Error;
 
 /// The default time requests in flight get to finish once shutdown starts.
@@ -93,11 +93,10 @@ impl ShutdownSignal {
 pub(crate) async fn drain(
     server: &Server,
     connections: TaskTracker,
-    signals: ConnSignals,
     grace: Duration,
     shutdown: &mut ShutdownSignal,
 ) {
-    signals.stop.cancel();
+    server.stop_connections();
     connections.close();
     server.calls().close();
     let finished = async {
@@ -118,7 +117,7 @@ pub(crate) async fn drain(
         .await
         .is_err()
     {
-        signals.force.cancel();
+        server.close_connections();
         connections.wait().await;
     }
 }

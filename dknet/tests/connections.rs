@@ -308,6 +308,43 @@ async fn idle_connections_are_closed_after_the_idle_timeout() {
 }
 
 #[tokio::test]
+async fn each_request_moves_the_deadlines_on() {
+    for transport in TRANSPORTS {
+        // In use for longer than the idle timeout, never idle that long.
+        let plugin = Plugin::new()
+            .network_driver(Empty)
+            .idle_timeout(Duration::from_millis(400));
+        let plugin = serve(plugin, transport).await;
+        let mut raw = plugin.raw().await;
+        for _ in 0..8 {
+            let answer = raw.exchange(&post("/Plugin.Activate", &[], b"")).await;
+            assert_eq!(answer.status, 200, "{transport:?}");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        assert!(raw.closed().await, "{transport:?}: kept after it idled");
+        plugin.stop().await.unwrap();
+
+        // Requests each arm the head's limit; a later half-sent head is
+        // still held to it.
+        let plugin = Plugin::new()
+            .network_driver(Empty)
+            .header_read_timeout(Duration::from_millis(300))
+            .idle_timeout(Duration::from_secs(600));
+        let plugin = serve(plugin, transport).await;
+        let mut raw = plugin.raw().await;
+        for _ in 0..5 {
+            let answer = raw.exchange(&post("/Plugin.Activate", &[], b"")).await;
+            assert_eq!(answer.status, 200, "{transport:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        raw.send(b"POST /Plugin.Activate HTTP/1.1\r\nHost: x\r\n")
+            .await;
+        assert!(raw.closed().await, "{transport:?}: a half-sent head kept");
+        plugin.stop().await.unwrap();
+    }
+}
+
+#[tokio::test]
 async fn a_body_slower_than_the_body_read_timeout_gets_408() {
     let plugin = Plugin::new()
         .network_driver(Empty)

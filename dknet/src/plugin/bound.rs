@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio_util::task::TaskTracker;
 
-use crate::server::{ConnSignals, Server};
+use crate::server::Server;
 use crate::shutdown::{self, ShutdownSignal};
 use crate::transport::{Listener, LocalAddr, OwnedFile, Stream};
 use crate::Error;
@@ -87,7 +87,6 @@ impl BoundPlugin {
             grace_period,
         } = self;
         let connections = TaskTracker::new();
-        let signals = ConnSignals::default();
         let open_files = crate::server::raise_open_file_limit();
         tracing::info!(address = %local_addr, open_files, "serving");
         loop {
@@ -103,11 +102,10 @@ impl BoundPlugin {
             match accepted {
                 Ok(stream) => {
                     let server = Arc::clone(&server);
-                    let signals = signals.clone();
                     connections.spawn(async move {
                         match stream {
-                            Stream::Unix(io) => server.serve_connection(io, signals).await,
-                            Stream::Tcp(io) => server.serve_connection(io, signals).await,
+                            Stream::Unix(io) => server.serve_connection(io).await,
+                            Stream::Tcp(io) => server.serve_connection(io).await,
                         }
                     });
                 }
@@ -117,7 +115,7 @@ impl BoundPlugin {
         // Nobody new can connect: close the listener and remove its file.
         drop(listener);
         drop(file);
-        shutdown::drain(&server, connections, signals, grace_period, &mut shutdown).await;
+        shutdown::drain(&server, connections, grace_period, &mut shutdown).await;
         tracing::info!(address = %local_addr, "stopped");
         Ok(())
     }

@@ -1,16 +1,18 @@
 //! The plugin's live connections: each one's [`Phase`] (idle, receiving a
 //! request head, handling a request), the deadline that follows from it,
-//! and the cap on how many are served at once, kept by evicting the idle
-//! ones first and never one with a request in flight.
+//! the cap on how many are served at once, kept by evicting the idle
+//! ones first and never one with a request in flight, and the [`Order`]s
+//! that stop them.
 
 use std::collections::HashMap;
 use std::pin::pin;
-use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::Context;
 
+use atomic_waker::AtomicWaker;
 use tokio::sync::Notify;
 use tokio::time::{Duration, Instant};
-use tokio_util::sync::CancellationToken;
 
 use super::limits::Limits;
 
@@ -38,6 +40,30 @@ impl Phase {
     }
 }
 
+/// What a connection's task is told to do, from the mildest to the most urgent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Order {
+    /// Go on serving.
+    Serve,
+    /// The plugin is stopping: finish the request in flight, then close.
+    Stop,
+    /// The registry was full and this connection was the one to go: close.
+    Evicted,
+    /// The grace period is over: close at once.
+    Close,
+}
+
+impl Order {
+    fn from_u8(value: u8) -> Self {
+        match value {
+            0 => Self::Serve,
+            1 => Self::Stop,
+            2 => Self::Evicted,
+            _ => Self::Close,
+        }
+    }
+}
+
 /// The registry of a server's connections.
 pub(crate) struct Connections {
     shared: Arc<Shared>,
@@ -51,6 +77,8 @@ struct Shared {
     next_id: AtomicU64,
     /// Woken when a connection closes, or turns idle while the registry is full.
     room: Notify,
+    /// The [`Order`] for every connection: serve, stop or close.
+    order: AtomicU8,
 }
 
 /// One connection's state, shared by its task, its I/O and its requests.
@@ -60,7 +88,9 @@ pub(crate) struct Conn {
     /// milliseconds since the registry's epoch (the in-flight phases need no
     /// clock: they have no deadline and are never evicted).
     since: AtomicU64,
-    evicted: CancellationToken,
+    evicted: AtomicBool,
+    /// The connection's task, woken when its [`Order`] changes.
+    task: AtomicWaker,
     shared: Arc<Shared>,
 }
 
@@ -84,6 +114,7 @@ impl Connections {
                 count: AtomicUsize::new(0),
                 next_id: AtomicU64::new(0),
                 room: Notify::new(),
+                order: AtomicU8::new(Order::Serve as u8),
             }),
         }
     }
@@ -108,7 +139,8 @@ impl Connections {
         let conn = Arc::new(Conn {
             phase: AtomicU8::new(Phase::Idle as u8),
             since: AtomicU64::new(self.shared.now()),
-            evicted: CancellationToken::new(),
+            evicted: AtomicBool::new(false),
+            task: AtomicWaker::new(),
             shared: Arc::clone(&self.shared),
         });
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
@@ -122,6 +154,15 @@ impl Connections {
         live.insert(id, Arc::clone(&conn));
         self.shared.count.store(live.len(), Ordering::Relaxed);
         Registration { id, conn }
+    }
+
+    /// Gives every connection, present and future, `order` (an order is
+    /// never taken back for a milder one).
+    pub(crate) fn order_all(&self, order: Order) {
+        self.shared.order.fetch_max(order as u8, Ordering::SeqCst);
+        for conn in self.shared.lock().values() {
+            conn.task.wake();
+        }
     }
 
     /// Evicts one connection without a request in flight; false if none.
@@ -147,7 +188,8 @@ fn evict(live: &mut HashMap<u64, Arc<Conn>>) -> Option<Arc<Conn>> {
         })?;
     let conn = live.remove(&id)?;
     tracing::debug!(phase = ?conn.phase(), "connection limit reached: closing a connection");
-    conn.evicted.cancel();
+    conn.evicted.store(true, Ordering::SeqCst);
+    conn.task.wake();
     Some(conn)
 }
 
@@ -215,9 +257,16 @@ impl Conn {
         Some(self.shared.epoch + since + limit)
     }
 
-    /// Fires when the registry evicted this connection.
-    pub(crate) fn evicted(&self) -> &CancellationToken {
-        &self.evicted
+    /// The connection's order; `cx`'s task is woken when it changes.
+    pub(crate) fn order(&self, cx: &Context<'_>) -> Order {
+        // Registered before reading, so that no change goes unnoticed.
+        self.task.register(cx.waker());
+        let server = Order::from_u8(self.shared.order.load(Ordering::SeqCst));
+        if self.evicted.load(Ordering::SeqCst) {
+            server.max(Order::Evicted)
+        } else {
+            server
+        }
     }
 }
 
@@ -257,8 +306,8 @@ mod tests {
         // Full, but the idle one can go.
         connections.room().await;
         let third = connections.admit();
-        assert!(idle.conn().evicted().is_cancelled());
-        assert!(!busy.conn().evicted().is_cancelled());
+        assert!(idle.conn().evicted.load(Ordering::SeqCst));
+        assert!(!busy.conn().evicted.load(Ordering::SeqCst));
         // Now both have requests in flight: no room, nothing to evict.
         let _other = third.conn().request();
         assert!(!connections.evict_one());
@@ -271,6 +320,49 @@ mod tests {
         connections.room().await;
     }
 
+    /// A waker that counts its wake-ups.
+    struct Counter(AtomicUsize);
+
+    impl std::task::Wake for Counter {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn orders_reach_every_connection_and_wake_it() {
+        let connections = Connections::new(2);
+        let counter = Arc::new(Counter(AtomicUsize::new(0)));
+        let waker = std::task::Waker::from(Arc::clone(&counter));
+        let cx = Context::from_waker(&waker);
+        let early = connections.admit();
+        assert_eq!(early.conn().order(&cx), Order::Serve);
+        connections.order_all(Order::Stop);
+        assert_eq!(counter.0.load(Ordering::SeqCst), 1, "not woken");
+        assert_eq!(early.conn().order(&cx), Order::Stop);
+        // One admitted after the order has it too.
+        let late = connections.admit();
+        assert_eq!(late.conn().order(&cx), Order::Stop);
+        connections.order_all(Order::Close);
+        assert_eq!(early.conn().order(&cx), Order::Close);
+        // Never taken back for a milder one.
+        connections.order_all(Order::Stop);
+        assert_eq!(late.conn().order(&cx), Order::Close);
+    }
+
+    #[test]
+    fn an_evicted_connection_is_told_and_woken() {
+        let connections = Connections::new(1);
+        let counter = Arc::new(Counter(AtomicUsize::new(0)));
+        let waker = std::task::Waker::from(Arc::clone(&counter));
+        let cx = Context::from_waker(&waker);
+        let idle = connections.admit();
+        assert_eq!(idle.conn().order(&cx), Order::Serve);
+        let _newcomer = connections.admit();
+        assert_eq!(counter.0.load(Ordering::SeqCst), 1, "not woken");
+        assert_eq!(idle.conn().order(&cx), Order::Evicted);
+    }
+
     #[tokio::test]
     async fn heads_being_received_go_after_idle_connections() {
         let connections = Connections::new(2);
@@ -279,8 +371,8 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(2)).await;
         let idle = connections.admit();
         let _third = connections.admit();
-        assert!(idle.conn().evicted().is_cancelled());
-        assert!(!slow.conn().evicted().is_cancelled());
+        assert!(idle.conn().evicted.load(Ordering::SeqCst));
+        assert!(!slow.conn().evicted.load(Ordering::SeqCst));
     }
 
     #[test]

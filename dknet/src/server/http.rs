@@ -8,7 +8,6 @@ use std::future::{poll_fn, Future};
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::task::Poll;
 use std::time::Instant;
 
@@ -51,7 +50,7 @@ fn next_request_id() -> u64 {
 
 /// Answers one request. Never fails: every problem is an HTTP answer.
 pub(super) async fn handle(
-    server: Arc<Server>,
+    server: &Server,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let id = next_request_id();
@@ -70,7 +69,7 @@ pub(super) async fn handle(
         status = Empty,
         duration_ms = Empty,
     );
-    let answer = answer(&server, id, &parts, body, &span)
+    let answer = answer(server, id, &parts, body, &span)
         .instrument(span.clone())
         .await
         .shortened();

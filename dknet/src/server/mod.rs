@@ -27,10 +27,11 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use self::connections::{Connections, Phase};
+use self::connections::{Connections, Order, Phase};
 use self::io::Tracked;
 use crate::dispatch::Subsystem;
 use crate::ActivateResponse;
@@ -50,14 +51,6 @@ pub(crate) struct Server {
     calls_cut: CancellationToken,
 }
 
-/// How the serving loop tells a connection to stop: `stop` finishes the
-/// request in flight and closes (at once if there is none); `force` drops
-/// the connection at once.
-#[derive(Clone, Default)]
-pub(crate) struct ConnSignals {
-    pub(crate) stop: CancellationToken,
-    pub(crate) force: CancellationToken,
-}
 
 /// Why a connection's task ended.
 enum End {
@@ -118,6 +111,17 @@ impl Server {
         &self.calls
     }
 
+    /// Tells every connection to close once its request in flight (if
+    /// any) is answered.
+    pub(crate) fn stop_connections(&self) {
+        self.connections.order_all(Order::Stop);
+    }
+
+    /// Closes every connection at once.
+    pub(crate) fn close_connections(&self) {
+        self.connections.order_all(Order::Close);
+    }
+
     /// Ends the grace period: calls still running are answered 500 and
     /// their contexts cancelled.
     pub(crate) fn cut_calls(&self) {
@@ -125,19 +129,18 @@ impl Server {
     }
 
     /// Serves one connection until the peer closes it, a limit closes it,
-    /// `signals.stop` fires (then the request in flight finishes first) or
-    /// `signals.force` fires.
-    pub(crate) async fn serve_connection<I>(self: Arc<Self>, io: I, signals: ConnSignals)
+    /// or an [`Order`] ends it (to stop, the request in flight finishes
+    /// first).
+    pub(crate) async fn serve_connection<I>(self: Arc<Self>, io: I)
     where
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let registration = self.connections.admit();
         let conn = Arc::clone(registration.conn());
-        let server = Arc::clone(&self);
+        let server: &Self = &self;
         let requests = Arc::clone(&conn);
         let service = service_fn(move |request| {
             let in_flight = requests.request();
-            let server = Arc::clone(&server);
             async move {
                 let answer = http::handle(server, request).await;
                 drop(in_flight);
@@ -146,44 +149,53 @@ impl Server {
         });
         let io = TokioIo::new(Tracked::new(io, Arc::clone(&conn)));
         let mut connection = pin!(self.http.serve_connection(io, service));
-        let mut stop = pin!(signals.stop.cancelled());
-        let mut force = pin!(signals.force.cancelled());
-        let mut evicted = pin!(conn.evicted().cancelled());
         let mut timer = pin!(tokio::time::sleep(self.limits.idle_timeout));
+        // The deadline the timer is set to. It may be earlier than the
+        // connection's: it is set anew when it fires, rather than each time
+        // a request moves the connection's deadline on.
         let mut armed = None;
         let mut stopping = false;
         let end = poll_fn(|cx| {
             if let Poll::Ready(result) = connection.as_mut().poll(cx) {
                 return Poll::Ready(End::Closed(result));
             }
-            if force.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(End::Forced);
-            }
-            if evicted.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(End::Evicted);
-            }
-            if !stopping && stop.as_mut().poll(cx).is_ready() {
-                if !conn.in_flight() {
-                    return Poll::Ready(End::Stopped);
+            match conn.order(cx) {
+                Order::Serve => {}
+                Order::Stop if stopping => {}
+                Order::Stop if !conn.in_flight() => return Poll::Ready(End::Stopped),
+                Order::Stop => {
+                    // Finish the request in flight, then close.
+                    stopping = true;
+                    connection.as_mut().graceful_shutdown();
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
                 }
-                // Finish the request in flight, then close.
-                stopping = true;
-                connection.as_mut().graceful_shutdown();
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
+                Order::Evicted => return Poll::Ready(End::Evicted),
+                Order::Close => return Poll::Ready(End::Forced),
             }
             // Polling the connection may have moved the phase on.
             let deadline = conn.deadline(&self.limits);
-            if deadline != armed {
-                armed = deadline;
-                if let Some(deadline) = deadline {
+            if let Some(deadline) = deadline.filter(|&d| armed.is_none_or(|a| d < a)) {
+                armed = Some(deadline);
+                timer.as_mut().reset(deadline);
+            }
+            if armed.is_none() || timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            // The timer fired; the connection's deadline may have moved on.
+            armed = None;
+            match deadline {
+                None => Poll::Pending,
+                Some(deadline) if deadline > Instant::now() => {
+                    armed = Some(deadline);
                     timer.as_mut().reset(deadline);
+                    match timer.as_mut().poll(cx) {
+                        Poll::Pending => Poll::Pending,
+                        Poll::Ready(()) => Poll::Ready(End::TimedOut(conn.phase())),
+                    }
                 }
+                Some(_) => Poll::Ready(End::TimedOut(conn.phase())),
             }
-            if armed.is_some() && timer.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(End::TimedOut(conn.phase()));
-            }
-            Poll::Pending
         })
         .await;
         log_end(end, &self.limits);

@@ -13,7 +13,7 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, UnixStream};
 
-use crate::server::{ConnSignals, Server};
+use crate::server::Server;
 
 /// One HTTP/1.1 connection's request side.
 pub(super) type Sender = SendRequest<Full<Bytes>>;
@@ -47,7 +47,7 @@ impl Target {
             Self::InProcess(server) => {
                 let (client, plugin) = tokio::io::duplex(64 * 1024);
                 let server = Arc::clone(server);
-                tokio::spawn(server.serve_connection(plugin, ConnSignals::default()));
+                tokio::spawn(server.serve_connection(plugin));
                 handshake(client).await
             }
         }

@@ -2,9 +2,12 @@
 //! the keys it fills in and for the user's own `-o key=value` options.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::OnceLock;
 
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::de::{DeserializeOwned, Error as _, Unexpected};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::coerce::GenericOptionsDeserializer;
@@ -33,20 +36,61 @@ pub const MAC_ADDRESS: &str = "com.docker.network.endpoint.macaddress";
 /// ([`Options::get`], [`Options::as_map`]); the accessors read the keys dockerd
 /// itself fills in, and [`Options::generic`] turns the user's `-o key=value`
 /// options into a struct of your own.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(transparent)]
-pub struct Options(BTreeMap<String, Value>);
+///
+/// A decoded map is kept as the JSON text it came in until it is first
+/// looked at: a driver that never reads its options does not pay for them.
+#[derive(Clone, Default)]
+pub struct Options {
+    /// The map as received (a JSON object), until `map` is read from it.
+    received: Option<Box<RawValue>>,
+    map: OnceLock<BTreeMap<String, Value>>,
+}
 
 impl<'de> Deserialize<'de> for Options {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let map = Option::<BTreeMap<String, Value>>::deserialize(deserializer)?;
-        Ok(Self(map.unwrap_or_default()))
+        let Some(received) = Option::<Box<RawValue>>::deserialize(deserializer)? else {
+            return Ok(Self::default());
+        };
+        let unexpected = match received.get().as_bytes().first() {
+            Some(b'{') => {
+                return Ok(Self {
+                    received: Some(received),
+                    map: OnceLock::new(),
+                })
+            }
+            Some(b'"') => Unexpected::Other("string"),
+            Some(b'[') => Unexpected::Seq,
+            Some(b't' | b'f') => Unexpected::Other("boolean"),
+            _ => Unexpected::Other("number"),
+        };
+        Err(D::Error::invalid_type(unexpected, &"a map"))
+    }
+}
+
+impl Serialize for Options {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.map().serialize(serializer)
+    }
+}
+
+impl fmt::Debug for Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Options").field(self.map()).finish()
+    }
+}
+
+impl PartialEq for Options {
+    fn eq(&self, other: &Self) -> bool {
+        self.map() == other.map()
     }
 }
 
 impl From<BTreeMap<String, Value>> for Options {
     fn from(map: BTreeMap<String, Value>) -> Self {
-        Self(map)
+        Self {
+            received: None,
+            map: OnceLock::from(map),
+        }
     }
 }
 
@@ -56,14 +100,29 @@ impl Options {
         Self::default()
     }
 
+    /// The map, read from the JSON text it came in the first time.
+    fn map(&self) -> &BTreeMap<String, Value> {
+        self.map.get_or_init(|| {
+            let received = self.received.as_deref().map_or("{}", RawValue::get);
+            // A JSON object (checked when decoded) always reads as a map.
+            serde_json::from_str(received).unwrap_or_default()
+        })
+    }
+
+    fn map_mut(&mut self) -> &mut BTreeMap<String, Value> {
+        self.map();
+        self.received = None;
+        self.map.get_mut().expect("the map was read above")
+    }
+
     /// The raw value under `key`.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.0.get(key)
+        self.map().get(key)
     }
 
     /// Sets `key` to `value` (handy when building requests in tests).
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) -> &mut Self {
-        self.0.insert(key.into(), value.into());
+        self.map_mut().insert(key.into(), value.into());
         self
     }
 
@@ -71,7 +130,7 @@ impl Options {
     /// `com.docker.network.generic` map if needed. Handy in tests.
     pub fn set_generic(&mut self, key: impl Into<String>, value: impl Into<String>) -> &mut Self {
         let generic = self
-            .0
+            .map_mut()
             .entry(GENERIC.to_owned())
             .or_insert_with(|| Value::Object(serde_json::Map::new()));
         if !generic.is_object() {
@@ -85,12 +144,12 @@ impl Options {
 
     /// The whole raw map.
     pub fn as_map(&self) -> &BTreeMap<String, Value> {
-        &self.0
+        self.map()
     }
 
     /// True when no option is set.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.map().is_empty()
     }
 
     /// The user's `-o key=value` options as strings (non-string values are
@@ -220,6 +279,42 @@ mod tests {
     fn null_and_absent_maps_are_empty() {
         assert!(options(Value::Null).is_empty());
         assert!(options(json!({})).generic_map().is_empty());
+    }
+
+    #[test]
+    fn a_decoded_map_reads_edits_compares_and_encodes_like_the_json() {
+        let text = r#"{"b": [1, {"c": null}], "a": "x", "com.docker.network.generic": {"mtu": "1400"}}"#;
+        let mut opts: Options = serde_json::from_str(text).unwrap();
+        let value: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(opts, options(value.clone()));
+        assert_eq!(opts.get("a"), Some(&json!("x")));
+        assert_eq!(serde_json::to_value(&opts).unwrap(), value);
+        assert_eq!(format!("{opts:?}"), format!("{:?}", options(value)));
+        let unread: Options = serde_json::from_str(text).unwrap();
+        assert_eq!(unread.clone(), opts);
+        opts.set_generic("mode", "l2");
+        assert_eq!(opts.generic_map().len(), 2);
+        assert_eq!(opts.get("b"), Some(&json!([1, {"c": null}])));
+        assert_ne!(opts, unread);
+    }
+
+    #[test]
+    fn a_map_of_another_type_is_an_error() {
+        for (text, kind) in [
+            ("5", "number"),
+            ("-1.5", "number"),
+            (r#""x""#, "string"),
+            ("[]", "sequence"),
+            ("true", "boolean"),
+        ] {
+            let error = serde_json::from_str::<Options>(text).unwrap_err();
+            let message = error.to_string();
+            assert!(
+                message.contains(&format!("invalid type: {kind}, expected a map")),
+                "{text}: {message}"
+            );
+        }
+        assert!(serde_json::from_str::<Options>(" null ").unwrap().is_empty());
     }
 
     #[test]

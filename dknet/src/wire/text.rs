@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::{self, Display};
 use std::marker::PhantomData;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
 use ipnet::IpNet;
@@ -28,12 +28,13 @@ pub(crate) trait WireText: FromStr + Display {
 impl WireText for IpNet {
     const EXPECTED: &'static str = "an address in CIDR form, like 10.0.0.2/24";
 
-    /// The standard library's address parser and a decimal prefix length:
-    /// the same forms as `IpNet`'s own parser, read faster (dockerd sends
-    /// one or two on every container start).
+    /// An address as [`IpAddr::from_wire`] reads it and a decimal prefix
+    /// length: the same forms as `IpNet`'s own parser, read faster (dockerd
+    /// sends one or two on every container start).
     fn from_wire(text: &str) -> Option<Self> {
-        let (address, prefix) = text.split_once('/')?;
-        let address: IpAddr = address.parse().ok()?;
+        let slash = text.bytes().position(|byte| byte == b'/')?;
+        let (address, prefix) = (&text[..slash], &text[slash + 1..]);
+        let address = IpAddr::from_wire(address)?;
         // As many digits as the longest prefix has (32, 128), leading zeros allowed.
         let max_digits = if address.is_ipv4() { 2 } else { 3 };
         let digits = !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_digit());
@@ -46,6 +47,39 @@ impl WireText for IpNet {
 
 impl WireText for IpAddr {
     const EXPECTED: &'static str = "a bare IP address, like 10.0.0.1";
+
+    /// The standard library's forms; IPv4 read by [`ipv4`], several times
+    /// faster than the standard library's general parser.
+    fn from_wire(text: &str) -> Option<Self> {
+        if text.contains(':') {
+            text.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
+        } else {
+            ipv4(text.as_bytes()).map(IpAddr::V4)
+        }
+    }
+}
+
+/// A dotted-quad IPv4 address in the standard library's form: four decimal
+/// parts of one to three digits, each at most 255, none with a leading zero.
+fn ipv4(text: &[u8]) -> Option<Ipv4Addr> {
+    let mut parts = text.split(|&byte| byte == b'.');
+    let mut octets = [0_u8; 4];
+    for octet in &mut octets {
+        let part = parts.next()?;
+        let leading_zero = part.len() > 1 && part[0] == b'0';
+        if part.is_empty() || part.len() > 3 || leading_zero {
+            return None;
+        }
+        let mut value = 0_u16;
+        for &byte in part {
+            if !byte.is_ascii_digit() {
+                return None;
+            }
+            value = value * 10 + u16::from(byte - b'0');
+        }
+        *octet = u8::try_from(value).ok()?;
+    }
+    parts.next().is_none().then_some(Ipv4Addr::from(octets))
 }
 
 impl WireText for MacAddress {
@@ -169,10 +203,12 @@ pub(crate) mod cidr_map {
 
 #[cfg(test)]
 mod tests {
+    use std::net::IpAddr;
+
     use ipnet::IpNet;
     use serde::Deserialize;
 
-    use super::MacAddress;
+    use super::{MacAddress, WireText};
 
     #[derive(Debug, Deserialize)]
     struct Texts {
@@ -248,8 +284,40 @@ mod tests {
             "fd00::1/00",
         ];
         for text in texts {
-            let ours = <IpNet as super::WireText>::from_wire(text);
+            let ours = IpNet::from_wire(text);
             assert_eq!(ours, text.parse::<IpNet>().ok(), "{text}");
+        }
+    }
+
+    #[test]
+    fn addresses_read_as_the_standard_library_reads_them() {
+        let parts = [
+            "0", "00", "01", "1", "9", "10", "099", "99", "255", "256", "300", "1000", "", "a",
+            "-1", "+1", " 1", "1 ", "0x1", "١",
+        ];
+        let mut texts: Vec<String> = Vec::new();
+        for a in parts {
+            for b in parts {
+                texts.push(format!("{a}.{b}"));
+                texts.push(format!("{a}.{b}.0.1"));
+                texts.push(format!("10.{a}.{b}.1"));
+                texts.push(format!("1.2.{a}.{b}"));
+                texts.push(format!("{a}.{b}.1.2.3"));
+            }
+        }
+        texts.extend(
+            [
+                "1.2.3.4", "1.2.3.4.", ".1.2.3.4", "1..2.3", "", ".", "...", "::", "::1",
+                "fd00:77::b", "::ffff:10.0.0.1", "1.2.3.4:80", "fe80::1%eth0", "[::1]",
+            ]
+            .map(String::from),
+        );
+        for text in &texts {
+            assert_eq!(
+                IpAddr::from_wire(text),
+                text.parse::<IpAddr>().ok(),
+                "{text:?}"
+            );
         }
     }
 
