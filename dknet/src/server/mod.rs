@@ -51,7 +51,6 @@ pub(crate) struct Server {
     calls_cut: CancellationToken,
 }
 
-
 /// Why a connection's task ended.
 enum End {
     Closed(Result<(), hyper::Error>),

@@ -283,7 +283,8 @@ mod tests {
 
     #[test]
     fn a_decoded_map_reads_edits_compares_and_encodes_like_the_json() {
-        let text = r#"{"b": [1, {"c": null}], "a": "x", "com.docker.network.generic": {"mtu": "1400"}}"#;
+        let text =
+            r#"{"b": [1, {"c": null}], "a": "x", "com.docker.network.generic": {"mtu": "1400"}}"#;
         let mut opts: Options = serde_json::from_str(text).unwrap();
         let value: Value = serde_json::from_str(text).unwrap();
         assert_eq!(opts, options(value.clone()));
@@ -314,7 +315,9 @@ mod tests {
                 "{text}: {message}"
             );
         }
-        assert!(serde_json::from_str::<Options>(" null ").unwrap().is_empty());
+        assert!(serde_json::from_str::<Options>(" null ")
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
