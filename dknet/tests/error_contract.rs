@@ -251,6 +251,17 @@ async fn oversized_bodies_are_413() {
             .call("/NetworkDriver.CreateNetwork", Some(&body))
             .await;
         assert_eq!(answer.unwrap().status, 200, "{transport:?}");
+        // A body in several chunks is read whole.
+        let mut raw = plugin.raw().await;
+        let mut request = b"POST /NetworkDriver.CreateNetwork HTTP/1.1\r\nHost: x\r\n\
+            Transfer-Encoding: chunked\r\n\r\n"
+            .to_vec();
+        for piece in [r#"{"Netw"#, r#"orkID":"#, r#""n"}"#] {
+            request.extend_from_slice(format!("{:x}\r\n{piece}\r\n", piece.len()).as_bytes());
+        }
+        request.extend_from_slice(b"0\r\n\r\n");
+        let answer = raw.exchange(&request).await;
+        assert_eq!(answer.status, 200, "{transport:?}: {:?}", answer.body);
         // Over the limit by Content-Length.
         body.push(b' ');
         let mut raw = plugin.raw().await;

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Poll;
 use std::time::Instant;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use bytes::{Bytes, BytesMut};
+use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Incoming};
 use hyper::http::request::Parts;
 use hyper::{Method, Request, Response};
@@ -147,14 +147,10 @@ async fn read_body(body: Incoming, limits: &Limits, method: &str) -> Result<Byte
     if size.exact() == Some(0) {
         return Ok(Bytes::new());
     }
-    let too_large = || {
-        let message = format!("{method}: the request body is larger than {limit} bytes");
-        Answer::failed(413, message)
-    };
     if size.lower() > limit as u64 {
-        return Err(too_large());
+        return Err(too_large(method, limit));
     }
-    let mut collecting = pin!(Limited::new(body, limit).collect());
+    let mut collecting = pin!(collect(body, limit));
     // dockerd's body comes with the head: then no timer is needed.
     let read = match poll_fn(|cx| Poll::Ready(collecting.as_mut().poll(cx))).await {
         Poll::Ready(read) => read,
@@ -169,13 +165,44 @@ async fn read_body(body: Incoming, limits: &Limits, method: &str) -> Result<Byte
         }
     };
     match read {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.is::<LengthLimitError>() => Err(too_large()),
+        Ok(Some(body)) => Ok(body),
+        Ok(None) => Err(too_large(method, limit)),
         Err(error) => {
             let message = format!("{method}: cannot read the request body: {error}");
             Err(Answer::failed(400, message))
         }
     }
+}
+
+/// The whole body, or `None` once it is longer than `limit` bytes. A body
+/// that comes in one piece, as dockerd's do, is kept as it came.
+async fn collect(mut body: Incoming, limit: usize) -> Result<Option<Bytes>, hyper::Error> {
+    let mut first = None::<Bytes>;
+    let mut joined = BytesMut::new();
+    let mut length = 0;
+    while let Some(frame) = body.frame().await {
+        // Trailers carry nothing dknet reads.
+        let Ok(piece) = frame?.into_data() else {
+            continue;
+        };
+        length += piece.len();
+        if length > limit {
+            return Ok(None);
+        }
+        match first.take() {
+            None if joined.is_empty() => first = Some(piece),
+            earlier => {
+                joined.extend_from_slice(&earlier.unwrap_or_default());
+                joined.extend_from_slice(&piece);
+            }
+        }
+    }
+    Ok(Some(first.unwrap_or_else(|| joined.freeze())))
+}
+
+fn too_large(method: &str, limit: usize) -> Answer {
+    let message = format!("{method}: the request body is larger than {limit} bytes");
+    Answer::failed(413, message)
 }
 
 /// Records the outcome on the span and logs one line: debug for answers,
