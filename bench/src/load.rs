@@ -63,23 +63,10 @@ pub(crate) async fn round(
     mode: Mode,
     duration: Duration,
 ) -> io::Result<Round> {
-    let request: Arc<[u8]> = workload.bytes.clone().into();
     let start = Instant::now();
-    let deadline = start + duration;
-    let clients: Vec<_> = (0..mode.clients())
-        .map(|_| {
-            let client = Client {
-                socket: socket.to_owned(),
-                request: Arc::clone(&request),
-                fresh_connections: matches!(mode, Mode::NewConnection(_)),
-            };
-            tokio::spawn(client.run(deadline))
-        })
-        .collect();
-    let mut latencies = Vec::new();
-    for client in clients {
-        latencies.extend(client.await.map_err(io::Error::other)??);
-    }
+    let until = Until::Deadline(start + duration);
+    let fresh_connections = matches!(mode, Mode::NewConnection(_));
+    let mut latencies = clients(socket, workload, mode.clients(), fresh_connections, until).await?;
     let elapsed = start.elapsed();
     latencies.sort_unstable();
     Ok(Round {
@@ -89,6 +76,51 @@ pub(crate) async fn round(
     })
 }
 
+/// Sends `requests` requests on each of `clients` keep-alive connections.
+pub(crate) async fn exactly(
+    socket: &Path,
+    workload: &Workload,
+    clients: usize,
+    requests: usize,
+) -> io::Result<()> {
+    let until = Until::Requests(requests);
+    self::clients(socket, workload, clients, false, until).await?;
+    Ok(())
+}
+
+/// Runs `count` clients until `until`; the latencies of all their requests.
+async fn clients(
+    socket: &Path,
+    workload: &Workload,
+    count: usize,
+    fresh_connections: bool,
+    until: Until,
+) -> io::Result<Vec<Duration>> {
+    let request: Arc<[u8]> = workload.bytes.clone().into();
+    let clients: Vec<_> = (0..count)
+        .map(|_| {
+            let client = Client {
+                socket: socket.to_owned(),
+                request: Arc::clone(&request),
+                fresh_connections,
+            };
+            tokio::spawn(client.run(until))
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    for client in clients {
+        latencies.extend(client.await.map_err(io::Error::other)??);
+    }
+    Ok(latencies)
+}
+
+/// When a client stops.
+#[derive(Clone, Copy)]
+enum Until {
+    Deadline(Instant),
+    Requests(usize),
+}
+
 struct Client {
     socket: PathBuf,
     request: Arc<[u8]>,
@@ -96,13 +128,17 @@ struct Client {
 }
 
 impl Client {
-    async fn run(self, deadline: Instant) -> io::Result<Vec<Duration>> {
+    async fn run(self, until: Until) -> io::Result<Vec<Duration>> {
         let mut latencies = Vec::with_capacity(1 << 16);
         let mut buffer = Vec::with_capacity(4096);
         let mut stream = None;
         loop {
             let sent = Instant::now();
-            if sent >= deadline {
+            let done = match until {
+                Until::Deadline(deadline) => sent >= deadline,
+                Until::Requests(requests) => latencies.len() >= requests,
+            };
+            if done {
                 return Ok(latencies);
             }
             let connection = match &mut stream {

@@ -15,11 +15,18 @@
 //! build of a dknet plugin, started as `PATH --socket SOCKET`), `--no-build`
 //! (skip the build times).
 //!
+//! With valgrind installed, it also counts the user-space instructions per
+//! request of the bare server and of dknet-noop's driver, each serving and
+//! loading itself on one thread (`dknet-bench inproc KIND SOCKET METHOD
+//! CLIENTS REQUESTS` is one such run): counts that, unlike timings, do not
+//! move with the machine's load.
+//!
 //! `dknet-bench load SOCKET METHOD CLIENTS SECONDS` only loads a server that
 //! is already running (to profile it): `METHOD` is one of the measured
 //! methods, `CLIENTS` keep-alive connections.
 
 mod build_time;
+mod instructions;
 mod load;
 mod process;
 mod report;
@@ -63,6 +70,9 @@ fn main() -> ExitCode {
         [serve, kind, socket] if serve == "serve" => serve::run(kind, PathBuf::from(socket)),
         [load, socket, method, clients, seconds] if load == "load" => {
             load_only(socket.as_ref(), method, clients, seconds)
+        }
+        [inproc, kind, socket, method, clients, requests] if inproc == "inproc" => {
+            in_process(kind, socket.as_ref(), method, clients, requests)
         }
         _ => settings(&args).and_then(|settings| bench(&settings)),
     };
@@ -144,6 +154,7 @@ fn bench(settings: &Settings) -> Result<(), String> {
     machine();
     let programs = programs(&this, &noop, settings);
     let outcome = measure(settings, &programs, &workloads, &dir, &noop);
+    let outcome = outcome.and_then(|()| count_instructions(&this, &workloads, &dir));
     let outcome = outcome.and_then(|()| {
         if !settings.build_times {
             return Ok(());
@@ -335,15 +346,56 @@ fn measure(
     Ok(())
 }
 
-/// Loads a running server and prints what one round measured.
-fn load_only(socket: &Path, method: &str, clients: &str, seconds: &str) -> Result<(), String> {
+/// Prints the instructions per request, or why they were not counted.
+fn count_instructions(
+    this: &Path,
+    workloads: &[workload::Workload],
+    dir: &Path,
+) -> Result<(), String> {
+    eprintln!("counting instructions...");
+    println!("\n## User-space instructions per request (valgrind, one thread, in process)\n");
+    let Some(rows) = instructions::measure(this, workloads, dir)? else {
+        println!("Not counted: valgrind is not installed.");
+        return Ok(());
+    };
+    println!("| request | bare hyper | dknet-noop | ratio |");
+    println!("|---|---:|---:|---:|");
+    for row in rows {
+        let [bare, noop] = row.per_request;
+        let ratio = noop as f64 / bare.max(1) as f64;
+        println!("| {} | {bare} | {noop} | {ratio:.2}x |", row.method);
+    }
+    Ok(())
+}
+
+/// Serves and loads itself in this process (what valgrind counts).
+fn in_process(
+    kind: &str,
+    socket: &Path,
+    method: &str,
+    clients: &str,
+    requests: &str,
+) -> Result<(), String> {
+    let workload = workload_named(method)?;
+    let clients = clients.parse().map_err(|_| "CLIENTS: a count")?;
+    let requests = requests.parse().map_err(|_| "REQUESTS: a count")?;
+    instructions::run(kind, socket, &workload, clients, requests)
+}
+
+/// The workload of `method`.
+fn workload_named(method: &str) -> Result<workload::Workload, String> {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .ok_or("no workspace")?;
-    let workload = workload::load(workspace)?
+    workload::load(workspace)?
         .into_iter()
         .find(|w| w.method == method)
-        .ok_or_else(|| format!("no method {method}: {:?}", workload::METHODS))?;
+        .ok_or_else(|| format!("no method {method}: {:?}", workload::METHODS))
+}
+
+/// Loads a running server and prints what one round measured.
+fn load_only(socket: &Path, method: &str, clients: &str, seconds: &str) -> Result<(), String> {
+    let workload = workload_named(method)?;
     let clients = clients.parse().map_err(|_| "CLIENTS: a count")?;
     let seconds: f64 = seconds.parse().map_err(|_| "SECONDS: a number")?;
     let duration = Duration::try_from_secs_f64(seconds).map_err(|_| "SECONDS: positive")?;
@@ -366,7 +418,7 @@ fn load_only(socket: &Path, method: &str, clients: &str, seconds: &str) -> Resul
 }
 
 /// Runs a command to completion; its output is shown only if it fails.
-fn run(command: &mut Command) -> Result<(), String> {
+pub(crate) fn run(command: &mut Command) -> Result<(), String> {
     let output = command
         .stdin(Stdio::null())
         .output()

@@ -1,6 +1,7 @@
 //! The servers this binary runs itself, each in its own process like the
 //! plugins it is compared with: a bare hyper server and a dknet driver that
-//! reads every field of the requests it is sent.
+//! reads every field of the requests it is sent (and, for the instruction
+//! counts, `dknet-noop`'s driver).
 
 use std::convert::Infallible;
 use std::hint::black_box;
@@ -28,7 +29,7 @@ pub(crate) fn run(kind: &str, socket: PathBuf) -> Result<(), String> {
 }
 
 /// A bare hyper 1.x server: one task per connection, reads the body, answers `{}`.
-async fn bare(socket: PathBuf) -> Result<(), String> {
+pub(crate) async fn bare(socket: PathBuf) -> Result<(), String> {
     let listener = UnixListener::bind(&socket).map_err(|error| error.to_string())?;
     loop {
         let (stream, _) = listener.accept().await.map_err(|e| e.to_string())?;
@@ -45,12 +46,31 @@ async fn bare(socket: PathBuf) -> Result<(), String> {
     }
 }
 
-/// A dknet plugin whose methods read every field, logging like the examples.
-async fn fields(socket: PathBuf) -> Result<(), String> {
+/// `dknet-noop`'s driver, logging as it does.
+pub(crate) async fn noop(socket: PathBuf) -> Result<(), String> {
+    init_logging();
+    dknet::serve_unix(Noop, socket)
+        .await
+        .map_err(|error| error.to_string())
+}
+
+/// A driver with no methods: dknet answers every call.
+struct Noop;
+
+#[dknet::network_driver]
+impl Noop {}
+
+/// Info-level logs to stderr, as the examples have them.
+fn init_logging() {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
         .with_writer(std::io::stderr)
         .init();
+}
+
+/// A dknet plugin whose methods read every field, logging like the examples.
+async fn fields(socket: PathBuf) -> Result<(), String> {
+    init_logging();
     dknet::serve_unix(Fields, socket)
         .await
         .map_err(|error| error.to_string())
