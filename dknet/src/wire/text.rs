@@ -48,15 +48,59 @@ impl WireText for IpNet {
 impl WireText for IpAddr {
     const EXPECTED: &'static str = "a bare IP address, like 10.0.0.1";
 
-    /// The standard library's forms; IPv4 read by [`ipv4`], several times
-    /// faster than the standard library's general parser.
+    /// The standard library's forms, read several times faster than by its
+    /// general parser: IPv4 by [`ipv4`], IPv6 by [`ipv6`] unless it ends in
+    /// an IPv4 address (then by the standard library).
     fn from_wire(text: &str) -> Option<Self> {
-        if text.contains(':') {
+        let bytes = text.as_bytes();
+        if !bytes.contains(&b':') {
+            ipv4(bytes).map(IpAddr::V4)
+        } else if bytes.contains(&b'.') {
             text.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
         } else {
-            ipv4(text.as_bytes()).map(IpAddr::V4)
+            ipv6(bytes).map(IpAddr::V6)
         }
     }
+}
+
+/// An IPv6 address of hexadecimal groups only, in the standard library's
+/// form: eight groups of one to four digits, or fewer around one `::` that
+/// stands for at least one group of zeros.
+fn ipv6(text: &[u8]) -> Option<Ipv6Addr> {
+    let mut groups = [0_u16; 8];
+    let Some(gap) = text.windows(2).position(|pair| pair == b"::") else {
+        return (hex_groups(text, &mut groups)? == 8).then_some(Ipv6Addr::from(groups));
+    };
+    let head = hex_groups(&text[..gap], &mut groups)?;
+    let mut tail = [0_u16; 8];
+    let tail_len = hex_groups(&text[gap + 2..], &mut tail)?;
+    if head + tail_len > 7 {
+        return None;
+    }
+    groups[8 - tail_len..].copy_from_slice(&tail[..tail_len]);
+    Some(Ipv6Addr::from(groups))
+}
+
+/// Reads `:`-separated groups of one to four hexadecimal digits into
+/// `groups`; how many there were (none for empty text).
+fn hex_groups(text: &[u8], groups: &mut [u16; 8]) -> Option<usize> {
+    if text.is_empty() {
+        return Some(0);
+    }
+    let mut count = 0;
+    for part in text.split(|&byte| byte == b':') {
+        if part.is_empty() || part.len() > 4 || count == groups.len() {
+            return None;
+        }
+        let mut value = 0_u16;
+        for &byte in part {
+            let digit = char::from(byte).to_digit(16)?;
+            value = value << 4 | u16::try_from(digit).ok()?;
+        }
+        groups[count] = value;
+        count += 1;
+    }
+    Some(count)
 }
 
 /// A dotted-quad IPv4 address in the standard library's form: four decimal
@@ -324,6 +368,31 @@ mod tests {
             ]
             .map(String::from),
         );
+        // IPv6: 0 to 9 groups, with `::` anywhere or nowhere, good groups
+        // and, in one of every four texts, a bad one or an IPv4 tail.
+        let good = ["0", "1", "a", "F", "ffff", "0000", "c0a8", "Ab"];
+        let bad = ["", "00000", "12345", "g", "é", "1.2.3.4", "-1", " 1"];
+        for count in 0..=9_usize {
+            for gap in std::iter::once(None).chain((0..=count).map(Some)) {
+                for variant in 0..8 {
+                    let mut parts: Vec<&str> = (0..count)
+                        .map(|i| good[(i * 3 + variant) % good.len()])
+                        .collect();
+                    if variant % 4 == 3 && count > 0 {
+                        parts[variant % count] = bad[(count + variant) % bad.len()];
+                    }
+                    let text = match gap {
+                        None => parts.join(":"),
+                        Some(at) => format!("{}::{}", parts[..at].join(":"), parts[at..].join(":")),
+                    };
+                    texts.push(format!("{text}:1.2.3.4"));
+                    texts.push(text);
+                }
+            }
+        }
+        let valid = texts.iter().filter(|text| text.parse::<IpAddr>().is_ok());
+        let valid = valid.count();
+        assert!(valid > 300, "only {valid} valid addresses");
         for text in &texts {
             assert_eq!(
                 IpAddr::from_wire(text),
