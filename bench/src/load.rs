@@ -183,17 +183,21 @@ fn parse_head(buffer: &[u8]) -> io::Result<Option<(usize, usize)>> {
     let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
         return Ok(None);
     };
-    let head = std::str::from_utf8(&buffer[..end]).map_err(io::Error::other)?;
-    let mut lines = head.split("\r\n");
+    // Bytes, not text: the client's own work is counted with the server's
+    // (instructions per request), so it stays small and the same for all.
+    let mut lines = buffer[..end].split(|&byte| byte == b'\n');
     let status = lines.next().unwrap_or_default();
-    if !status.starts_with("HTTP/1.1 200 ") {
-        let message = format!("the server answered `{status}`");
-        return Err(io::Error::other(message));
+    if !status.starts_with(b"HTTP/1.1 200 ") {
+        let status = String::from_utf8_lossy(status.trim_ascii_end());
+        return Err(io::Error::other(format!("the server answered `{status}`")));
     }
     let length = lines
-        .filter_map(|line| line.split_once(':'))
-        .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, value)| value.trim().parse().ok())
+        .filter_map(|line| {
+            let colon = line.iter().position(|&byte| byte == b':')?;
+            Some((&line[..colon], &line[colon + 1..]))
+        })
+        .find(|(name, _)| name.eq_ignore_ascii_case(b"content-length"))
+        .and_then(|(_, value)| std::str::from_utf8(value).ok()?.trim().parse().ok())
         .ok_or_else(|| io::Error::other("an answer without Content-Length"))?;
     Ok(Some((end + 4, length)))
 }

@@ -126,7 +126,9 @@ async fn answer(server: &Server, id: u64, parts: &Parts, body: Incoming, span: &
 
 /// `/NetworkDriver.Join` -> (`NetworkDriver`, `Join`).
 fn split_path(path: &str) -> Option<(&str, &str)> {
-    let (subsystem, method) = path.strip_prefix('/')?.split_once('.')?;
+    let name = path.strip_prefix('/')?;
+    let dot = name.bytes().position(|byte| byte == b'.')?;
+    let (subsystem, method) = (&name[..dot], &name[dot + 1..]);
     (!subsystem.is_empty() && !method.is_empty()).then_some((subsystem, method))
 }
 
