@@ -55,7 +55,7 @@ pub fn http_exchange(input: &[u8]) -> Vec<u8> {
     });
     runtime.block_on(async {
         let (mut client, plugin) = tokio::io::duplex(1 << 16);
-        let serving = tokio::spawn(Arc::clone(server).serve_connection(plugin, Default::default()));
+        let serving = tokio::spawn(Arc::clone(server).serve_connection(plugin));
         let mut answer = Vec::new();
         let exchange = async {
             // The plugin may stop reading (a 413 or a parse error): then
