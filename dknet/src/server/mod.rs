@@ -18,16 +18,16 @@ pub(crate) use limits::Limits;
 pub(crate) use response::MEDIA_TYPE;
 
 use std::future::{poll_fn, Future};
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -148,11 +148,10 @@ impl Server {
         });
         let io = TokioIo::new(Tracked::new(io, Arc::clone(&conn)));
         let mut connection = pin!(self.http.serve_connection(io, service));
-        let mut timer = pin!(tokio::time::sleep(self.limits.idle_timeout));
-        // The deadline the timer is set to. It may be earlier than the
-        // connection's: it is set anew when it fires, rather than each time
-        // a request moves the connection's deadline on.
-        let mut armed = None;
+        let mut timer = DeadlineTimer {
+            sleep: pin!(tokio::time::sleep(self.limits.idle_timeout)),
+            armed: None,
+        };
         let mut stopping = false;
         let end = poll_fn(|cx| {
             if let Poll::Ready(result) = connection.as_mut().poll(cx) {
@@ -173,31 +172,49 @@ impl Server {
                 Order::Close => return Poll::Ready(End::Forced),
             }
             // Polling the connection may have moved the phase on.
-            let deadline = conn.deadline(&self.limits);
-            if let Some(deadline) = deadline.filter(|&d| armed.is_none_or(|a| d < a)) {
-                armed = Some(deadline);
-                timer.as_mut().reset(deadline);
+            if timer.expired(cx, conn.deadline(&self.limits)) {
+                return Poll::Ready(End::TimedOut(conn.phase()));
             }
-            if armed.is_none() || timer.as_mut().poll(cx).is_pending() {
-                return Poll::Pending;
-            }
-            // The timer fired; the connection's deadline may have moved on.
-            armed = None;
-            match deadline {
-                None => Poll::Pending,
-                Some(deadline) if deadline > Instant::now() => {
-                    armed = Some(deadline);
-                    timer.as_mut().reset(deadline);
-                    match timer.as_mut().poll(cx) {
-                        Poll::Pending => Poll::Pending,
-                        Poll::Ready(()) => Poll::Ready(End::TimedOut(conn.phase())),
-                    }
-                }
-                Some(_) => Poll::Ready(End::TimedOut(conn.phase())),
-            }
+            Poll::Pending
         })
         .await;
         log_end(end, &self.limits);
+    }
+}
+
+/// A connection's timer, set lazily: sooner when its deadline comes sooner,
+/// otherwise only when it fires. Each request moves the deadline on, and
+/// setting a timer every time costs more than looking again once it fires.
+struct DeadlineTimer<'a> {
+    sleep: Pin<&'a mut Sleep>,
+    /// What the timer is set to, if anything: never later than the deadline.
+    armed: Option<Instant>,
+}
+
+impl DeadlineTimer<'_> {
+    /// True once `deadline`, the connection's as of now, has passed; else
+    /// `cx` is woken when it may have.
+    fn expired(&mut self, cx: &mut Context<'_>, deadline: Option<Instant>) -> bool {
+        if let Some(deadline) = deadline.filter(|&d| self.armed.is_none_or(|armed| d < armed)) {
+            self.set(deadline);
+        }
+        if self.armed.is_none() || self.sleep.as_mut().poll(cx).is_pending() {
+            return false;
+        }
+        self.armed = None;
+        match deadline {
+            None => false,
+            Some(deadline) if deadline > Instant::now() => {
+                self.set(deadline);
+                self.sleep.as_mut().poll(cx).is_ready()
+            }
+            Some(_) => true,
+        }
+    }
+
+    fn set(&mut self, deadline: Instant) {
+        self.armed = Some(deadline);
+        self.sleep.as_mut().reset(deadline);
     }
 }
 
