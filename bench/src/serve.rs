@@ -48,10 +48,7 @@ pub(crate) async fn bare(socket: PathBuf) -> Result<(), String> {
 
 /// `dknet-noop`'s driver, logging as it does.
 pub(crate) async fn noop(socket: PathBuf) -> Result<(), String> {
-    init_logging();
-    dknet::serve_unix(Noop, socket)
-        .await
-        .map_err(|error| error.to_string())
+    driver(Noop, socket).await
 }
 
 /// A driver with no methods: dknet answers every call.
@@ -60,18 +57,18 @@ struct Noop;
 #[dknet::network_driver]
 impl Noop {}
 
-/// Info-level logs to stderr, as the examples have them.
-fn init_logging() {
+/// A dknet plugin whose methods read every field, logging like the examples.
+async fn fields(socket: PathBuf) -> Result<(), String> {
+    driver(Fields, socket).await
+}
+
+/// Serves `driver` with info-level logs to stderr, as the examples have them.
+async fn driver(driver: impl dknet::network::NetworkDriver, socket: PathBuf) -> Result<(), String> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
         .with_writer(std::io::stderr)
         .init();
-}
-
-/// A dknet plugin whose methods read every field, logging like the examples.
-async fn fields(socket: PathBuf) -> Result<(), String> {
-    init_logging();
-    dknet::serve_unix(Fields, socket)
+    dknet::serve_unix(driver, socket)
         .await
         .map_err(|error| error.to_string())
 }

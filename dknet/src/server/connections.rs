@@ -329,11 +329,16 @@ mod tests {
         }
     }
 
+    /// A counter and a waker that counts on it.
+    fn counting_waker() -> (Arc<Counter>, std::task::Waker) {
+        let counter = Arc::new(Counter(AtomicUsize::new(0)));
+        (Arc::clone(&counter), std::task::Waker::from(counter))
+    }
+
     #[test]
     fn orders_reach_every_connection_and_wake_it() {
         let connections = Connections::new(2);
-        let counter = Arc::new(Counter(AtomicUsize::new(0)));
-        let waker = std::task::Waker::from(Arc::clone(&counter));
+        let (counter, waker) = counting_waker();
         let cx = Context::from_waker(&waker);
         let early = connections.admit();
         assert_eq!(early.conn().order(&cx), Order::Serve);
@@ -353,8 +358,7 @@ mod tests {
     #[test]
     fn an_evicted_connection_is_told_and_woken() {
         let connections = Connections::new(1);
-        let counter = Arc::new(Counter(AtomicUsize::new(0)));
-        let waker = std::task::Waker::from(Arc::clone(&counter));
+        let (counter, waker) = counting_waker();
         let cx = Context::from_waker(&waker);
         let idle = connections.admit();
         assert_eq!(idle.conn().order(&cx), Order::Serve);
