@@ -1,6 +1,10 @@
 //! The per-request [`Context`] a driver method may take as its last argument.
 
-use tokio_util::sync::CancellationToken;
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use tokio::sync::Notify;
 
 /// What a driver method knows about the call it is answering.
 ///
@@ -9,7 +13,16 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug, Clone, Default)]
 pub struct Context {
     request_id: u64,
-    cancellation: CancellationToken,
+    cancellation: Arc<Cancellation>,
+}
+
+/// Whether a call was cancelled, and who waits to hear of it. Cheaper than
+/// a general cancellation token: a context has no children, and is made,
+/// cloned and dropped on every request.
+#[derive(Debug, Default)]
+struct Cancellation {
+    cancelled: AtomicBool,
+    waiters: Notify,
 }
 
 impl Context {
@@ -18,12 +31,18 @@ impl Context {
         Self::default()
     }
 
-    /// A context for request `request_id`, cancelled through `cancellation`.
-    pub(crate) fn for_request(request_id: u64, cancellation: CancellationToken) -> Self {
+    /// A context for request `request_id`, not cancelled yet.
+    pub(crate) fn for_request(request_id: u64) -> Self {
         Self {
             request_id,
-            cancellation,
+            cancellation: Arc::default(),
         }
+    }
+
+    /// Cancels the request, for every clone of its context.
+    pub(crate) fn cancel(&self) {
+        self.cancellation.cancelled.store(true, Ordering::SeqCst);
+        self.cancellation.waiters.notify_waiters();
     }
 
     /// A number identifying this request in the plugin's logs (unique per process).
@@ -34,12 +53,45 @@ impl Context {
     /// True once dockerd has dropped the connection this request came on (or
     /// the plugin is shutting down and the grace period ran out).
     pub fn is_cancelled(&self) -> bool {
-        self.cancellation.is_cancelled()
+        self.cancellation.cancelled.load(Ordering::SeqCst)
     }
 
     /// Completes when the request is cancelled; use it in `tokio::select!` to
     /// stop long work nobody waits for any more.
     pub async fn cancelled(&self) {
-        self.cancellation.cancelled().await;
+        let mut notified = pin!(self.cancellation.waiters.notified());
+        // Listening before looking, so that a cancel in between still wakes it.
+        notified.as_mut().enable();
+        if self.is_cancelled() {
+            return;
+        }
+        notified.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::Context;
+
+    #[tokio::test]
+    async fn a_cancel_reaches_every_clone_and_every_waiter() {
+        let context = Context::for_request(7);
+        let waiting = context.clone();
+        let waiter = tokio::spawn(async move { waiting.cancelled().await });
+        tokio::task::yield_now().await;
+        assert!(!context.is_cancelled());
+        context.clone().cancel();
+        tokio::time::timeout(Duration::from_secs(5), waiter)
+            .await
+            .expect("the waiter was woken")
+            .unwrap();
+        assert!(context.is_cancelled());
+        // Once cancelled, waiting ends at once.
+        tokio::time::timeout(Duration::from_secs(5), context.cancelled())
+            .await
+            .expect("already cancelled");
+        assert!(!Context::new().is_cancelled());
     }
 }

@@ -18,6 +18,7 @@ use tokio_util::task::TaskTracker;
 use tracing::{Instrument, Span};
 
 use crate::dispatch::{CallFuture, Failure};
+use crate::Context;
 
 /// How a call ended.
 pub(super) enum Outcome {
@@ -34,23 +35,24 @@ pub(super) struct InPlace<'a> {
     call: Option<CallFuture>,
     /// Where the call is counted if it moves to a task of its own.
     calls: &'a TaskTracker,
-    cancellation: CancellationToken,
+    /// The call's context, cancelled if the call is detached.
+    context: Context,
     span: Span,
 }
 
 impl<'a> InPlace<'a> {
-    /// `call`, counted in `calls` if it is detached; `cancellation` is its
-    /// context's, `span` the request's.
+    /// `call`, counted in `calls` if it is detached; `context` is a clone
+    /// of its context, `span` the request's.
     pub(super) fn new(
         call: CallFuture,
         calls: &'a TaskTracker,
-        cancellation: CancellationToken,
+        context: Context,
         span: Span,
     ) -> Self {
         Self {
             call: Some(call),
             calls,
-            cancellation,
+            context,
             span,
         }
     }
@@ -88,7 +90,7 @@ impl<'a> InPlace<'a> {
         let Some(call) = self.call.take() else {
             return;
         };
-        self.cancellation.cancel();
+        self.context.cancel();
         // Outside a runtime (it is shutting down) the call cannot go on. A
         // panic there is caught by the task, with nobody left to answer.
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
@@ -112,8 +114,8 @@ mod tests {
 
     use super::*;
 
-    fn in_place(call: CallFuture, calls: &TaskTracker) -> (InPlace<'_>, CancellationToken) {
-        let cancellation = CancellationToken::new();
+    fn in_place(call: CallFuture, calls: &TaskTracker) -> (InPlace<'_>, Context) {
+        let cancellation = Context::for_request(1);
         let call = InPlace::new(call, calls, cancellation.clone(), Span::none());
         (call, cancellation)
     }
@@ -151,7 +153,7 @@ mod tests {
     /// A call that waits for `go`, then reports whether its context was
     /// cancelled by then.
     fn waiting(
-        cancellation: &CancellationToken,
+        cancellation: &Context,
     ) -> (CallFuture, oneshot::Sender<()>, oneshot::Receiver<bool>) {
         let (go, wait) = oneshot::channel();
         let (report, finished) = oneshot::channel();
@@ -167,7 +169,7 @@ mod tests {
     #[tokio::test]
     async fn a_call_dropped_unfinished_is_cancelled_and_finishes_in_its_own_task() {
         let calls = TaskTracker::new();
-        let cancellation = CancellationToken::new();
+        let cancellation = Context::for_request(1);
         let (call, go, finished) = waiting(&cancellation);
         let call = InPlace::new(call, &calls, cancellation.clone(), Span::none());
         let never = CancellationToken::new();
@@ -190,7 +192,7 @@ mod tests {
     #[tokio::test]
     async fn a_cut_answers_at_once_and_the_call_goes_on() {
         let calls = TaskTracker::new();
-        let cancellation = CancellationToken::new();
+        let cancellation = Context::for_request(1);
         let (call, go, finished) = waiting(&cancellation);
         let call = InPlace::new(call, &calls, cancellation.clone(), Span::none());
         let cut = CancellationToken::new();

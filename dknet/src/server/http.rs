@@ -16,7 +16,6 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Incoming};
 use hyper::http::request::Parts;
 use hyper::{Method, Request, Response};
-use tokio_util::sync::CancellationToken;
 use tracing::field::Empty;
 use tracing::{Instrument, Span};
 
@@ -97,8 +96,8 @@ async fn answer(server: &Server, id: u64, parts: &Parts, body: Incoming, span: &
         Err(answer) => return answer,
     };
 
-    let cancellation = CancellationToken::new();
-    let context = Context::for_request(id, cancellation.clone());
+    let context = Context::for_request(id);
+    let canceller = context.clone();
     // A hand-written driver may panic before its future exists.
     let routed = panic::catch_unwind(AssertUnwindSafe(|| target.route(method, body, context)));
     let call = match routed {
@@ -108,7 +107,7 @@ async fn answer(server: &Server, id: u64, parts: &Parts, body: Incoming, span: &
     };
     // The call runs here, in the connection's task; if dockerd hangs up
     // first, it moves to a task of its own and finishes there.
-    let call = InPlace::new(call, &server.calls, cancellation, span.clone());
+    let call = InPlace::new(call, &server.calls, canceller, span.clone());
     match call.run(&server.calls_cut).await {
         Outcome::Returned(Ok(json)) => Answer::Json(json),
         Outcome::Returned(Err(failure)) if failure.status == 404 => Answer::Declined(failure),
