@@ -1,6 +1,5 @@
 //! The per-request [`Context`] a driver method may take as its last argument.
 
-use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -59,13 +58,7 @@ impl Context {
     /// Completes when the request is cancelled; use it in `tokio::select!` to
     /// stop long work nobody waits for any more.
     pub async fn cancelled(&self) {
-        let mut notified = pin!(self.cancellation.waiters.notified());
-        // Listening before looking, so that a cancel in between still wakes it.
-        notified.as_mut().enable();
-        if self.is_cancelled() {
-            return;
-        }
-        notified.await;
+        crate::wait::until(&self.cancellation.waiters, || self.is_cancelled()).await;
     }
 }
 

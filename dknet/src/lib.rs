@@ -17,6 +17,7 @@ mod shutdown;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 mod transport;
+mod wait;
 mod wire;
 
 #[doc(hidden)]

@@ -115,22 +115,22 @@ mod tests {
     use super::*;
 
     fn in_place(call: CallFuture, calls: &TaskTracker) -> (InPlace<'_>, Context) {
-        let cancellation = Context::for_request(1);
-        let call = InPlace::new(call, calls, cancellation.clone(), Span::none());
-        (call, cancellation)
+        let context = Context::for_request(1);
+        let call = InPlace::new(call, calls, context.clone(), Span::none());
+        (call, context)
     }
 
     #[tokio::test]
     async fn a_call_returns_its_result_in_place() {
         let calls = TaskTracker::new();
-        let (call, cancellation) = in_place(Box::pin(async { Ok(Bytes::from("{}")) }), &calls);
+        let (call, context) = in_place(Box::pin(async { Ok(Bytes::from("{}")) }), &calls);
         assert!(
             calls.is_empty(),
             "in place, the connection's task counts the call"
         );
         let outcome = call.run(&CancellationToken::new()).await;
         assert!(matches!(outcome, Outcome::Returned(Ok(json)) if json == "{}"));
-        assert!(!cancellation.is_cancelled());
+        assert!(!context.is_cancelled());
         assert!(calls.is_empty());
     }
 
@@ -152,12 +152,10 @@ mod tests {
 
     /// A call that waits for `go`, then reports whether its context was
     /// cancelled by then.
-    fn waiting(
-        cancellation: &Context,
-    ) -> (CallFuture, oneshot::Sender<()>, oneshot::Receiver<bool>) {
+    fn waiting(context: &Context) -> (CallFuture, oneshot::Sender<()>, oneshot::Receiver<bool>) {
         let (go, wait) = oneshot::channel();
         let (report, finished) = oneshot::channel();
-        let context = cancellation.clone();
+        let context = context.clone();
         let call: CallFuture = Box::pin(async move {
             let _ = wait.await;
             let _ = report.send(context.is_cancelled());
@@ -169,16 +167,16 @@ mod tests {
     #[tokio::test]
     async fn a_call_dropped_unfinished_is_cancelled_and_finishes_in_its_own_task() {
         let calls = TaskTracker::new();
-        let cancellation = Context::for_request(1);
-        let (call, go, finished) = waiting(&cancellation);
-        let call = InPlace::new(call, &calls, cancellation.clone(), Span::none());
+        let context = Context::for_request(1);
+        let (call, go, finished) = waiting(&context);
+        let call = InPlace::new(call, &calls, context.clone(), Span::none());
         let never = CancellationToken::new();
         let running = call.run(&never);
         // Polled once (pending), then dropped as hyper drops a request's
         // future when the client hangs up.
         let timed_out = tokio::time::timeout(Duration::from_millis(10), running).await;
         assert!(timed_out.is_err());
-        assert!(cancellation.is_cancelled());
+        assert!(context.is_cancelled());
         assert_eq!(calls.len(), 1, "the detached call is still counted");
         go.send(()).unwrap();
         let seen_cancelled = tokio::time::timeout(Duration::from_secs(5), finished).await;
@@ -192,13 +190,13 @@ mod tests {
     #[tokio::test]
     async fn a_cut_answers_at_once_and_the_call_goes_on() {
         let calls = TaskTracker::new();
-        let cancellation = Context::for_request(1);
-        let (call, go, finished) = waiting(&cancellation);
-        let call = InPlace::new(call, &calls, cancellation.clone(), Span::none());
+        let context = Context::for_request(1);
+        let (call, go, finished) = waiting(&context);
+        let call = InPlace::new(call, &calls, context.clone(), Span::none());
         let cut = CancellationToken::new();
         cut.cancel();
         assert!(matches!(call.run(&cut).await, Outcome::Cut));
-        assert!(cancellation.is_cancelled());
+        assert!(context.is_cancelled());
         go.send(()).unwrap();
         let seen_cancelled = tokio::time::timeout(Duration::from_secs(5), finished).await;
         assert_eq!(seen_cancelled.expect("the call finished").ok(), Some(true));

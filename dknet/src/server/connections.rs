@@ -5,7 +5,6 @@
 //! that stop them.
 
 use std::collections::HashMap;
-use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::Context;
@@ -122,16 +121,12 @@ impl Connections {
     /// Completes when a new connection can be admitted: the registry is not
     /// full, or one of its connections can be evicted.
     pub(crate) async fn room(&self) {
-        loop {
-            let mut notified = pin!(self.shared.room.notified());
-            notified.as_mut().enable();
-            if self.shared.count.load(Ordering::Relaxed) < self.shared.max
-                || self.shared.lock().values().any(|conn| !conn.in_flight())
-            {
-                return;
-            }
-            notified.await;
-        }
+        let shared = &self.shared;
+        crate::wait::until(&shared.room, || {
+            shared.count.load(Ordering::Relaxed) < shared.max
+                || shared.lock().values().any(|conn| !conn.in_flight())
+        })
+        .await;
     }
 
     /// Registers a new connection, first evicting one if the registry is full.
