@@ -179,27 +179,32 @@ async fn read_more(stream: &mut UnixStream, buffer: &mut Vec<u8>) -> io::Result<
 }
 
 /// `Some((head length, Content-Length))` once the head is complete.
+///
+/// Read with `httparse` (hyper's own head parser): the client's work is
+/// counted with the server's (instructions per request) and shares the
+/// cores with it, so it stays small and grows little with the head's length.
 fn parse_head(buffer: &[u8]) -> io::Result<Option<(usize, usize)>> {
-    let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
-        return Ok(None);
+    let mut headers = [httparse::EMPTY_HEADER; 16];
+    let mut response = httparse::Response::new(&mut headers);
+    let head_len = match response.parse(buffer) {
+        Ok(httparse::Status::Complete(length)) => length,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(error) => return Err(io::Error::other(format!("a malformed answer: {error}"))),
     };
-    // Bytes, not text: the client's own work is counted with the server's
-    // (instructions per request), so it stays small and the same for all.
-    let mut lines = buffer[..end].split(|&byte| byte == b'\n');
-    let status = lines.next().unwrap_or_default();
-    if !status.starts_with(b"HTTP/1.1 200 ") {
-        let status = String::from_utf8_lossy(status.trim_ascii_end());
-        return Err(io::Error::other(format!("the server answered `{status}`")));
+    if response.code != Some(200) {
+        let reason = response.reason.unwrap_or_default();
+        let code = response.code.unwrap_or_default();
+        return Err(io::Error::other(format!(
+            "the server answered `HTTP/1.1 {code} {reason}`"
+        )));
     }
-    let length = lines
-        .filter_map(|line| {
-            let colon = line.iter().position(|&byte| byte == b':')?;
-            Some((&line[..colon], &line[colon + 1..]))
-        })
-        .find(|(name, _)| name.eq_ignore_ascii_case(b"content-length"))
-        .and_then(|(_, value)| std::str::from_utf8(value).ok()?.trim().parse().ok())
+    let length = response
+        .headers
+        .iter()
+        .find(|header| header.name.eq_ignore_ascii_case("content-length"))
+        .and_then(|header| std::str::from_utf8(header.value).ok()?.trim().parse().ok())
         .ok_or_else(|| io::Error::other("an answer without Content-Length"))?;
-    Ok(Some((end + 4, length)))
+    Ok(Some((head_len, length)))
 }
 
 #[cfg(test)]

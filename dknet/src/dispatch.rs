@@ -2,6 +2,7 @@
 //! [`Subsystem`]s, each routing `/<Subsystem>.<Method>` calls by method name,
 //! decoding the request, calling the driver and encoding the answer.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -171,15 +172,27 @@ fn explain_failure<T: DeserializeOwned>(method: &str, text: &str) -> Failure {
 /// Encodes an answer; `()` (nothing to say) becomes `{}`, since dockerd
 /// needs a JSON object.
 pub(crate) fn encode<T: Serialize>(response: &T) -> Result<Bytes, Failure> {
-    let json = serde_json::to_vec(response).map_err(|error| Failure {
-        status: 500,
-        message: format!("cannot encode the response: {error}"),
-    })?;
-    // The common empty answer needs no buffer of its own.
-    Ok(if json == b"null" || json == b"{}" {
-        Bytes::from_static(b"{}")
-    } else {
-        Bytes::from(json)
+    thread_local! {
+        /// Where answers are written first: the common empty one then needs
+        /// no buffer of its own.
+        static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    }
+    SCRATCH.with_borrow_mut(|json| {
+        json.clear();
+        serde_json::to_writer(&mut *json, response).map_err(|error| Failure {
+            status: 500,
+            message: format!("cannot encode the response: {error}"),
+        })?;
+        Ok(if json == b"null" || json == b"{}" {
+            Bytes::from_static(b"{}")
+        } else {
+            let answer = Bytes::copy_from_slice(json);
+            // A rare large answer does not stay with the thread.
+            if json.capacity() > 4096 {
+                *json = Vec::new();
+            }
+            answer
+        })
     })
 }
 

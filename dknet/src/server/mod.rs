@@ -20,7 +20,7 @@ pub(crate) use response::MEDIA_TYPE;
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
 use hyper::server::conn::http1;
@@ -151,6 +151,7 @@ impl Server {
         let mut timer = DeadlineTimer {
             sleep: pin!(tokio::time::sleep(self.limits.idle_timeout)),
             armed: None,
+            waiting: None,
         };
         let mut stopping = false;
         let end = poll_fn(|cx| {
@@ -189,6 +190,9 @@ struct DeadlineTimer<'a> {
     sleep: Pin<&'a mut Sleep>,
     /// What the timer is set to, if anything: never later than the deadline.
     armed: Option<Instant>,
+    /// Who the armed timer wakes, once it has been polled: until it fires,
+    /// polling it again for the same task only costs time.
+    waiting: Option<Waker>,
 }
 
 impl DeadlineTimer<'_> {
@@ -198,7 +202,7 @@ impl DeadlineTimer<'_> {
         if let Some(deadline) = deadline.filter(|&d| self.armed.is_none_or(|armed| d < armed)) {
             self.set(deadline);
         }
-        if self.armed.is_none() || self.sleep.as_mut().poll(cx).is_pending() {
+        if self.armed.is_none() || self.pending(cx) {
             return false;
         }
         self.armed = None;
@@ -212,8 +216,28 @@ impl DeadlineTimer<'_> {
         }
     }
 
+    /// True while the armed timer has not fired; it wakes `cx` when it does.
+    fn pending(&mut self, cx: &mut Context<'_>) -> bool {
+        let waits_for_cx = self
+            .waiting
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()));
+        if waits_for_cx && !self.sleep.is_elapsed() {
+            return true;
+        }
+        if self.sleep.as_mut().poll(cx).is_ready() {
+            self.waiting = None;
+            return false;
+        }
+        if !waits_for_cx {
+            self.waiting = Some(cx.waker().clone());
+        }
+        true
+    }
+
     fn set(&mut self, deadline: Instant) {
         self.armed = Some(deadline);
+        self.waiting = None;
         self.sleep.as_mut().reset(deadline);
     }
 }

@@ -28,16 +28,44 @@ pub(crate) mod nullable {
 /// `PoolID`): absent (give the field no `default`), `null` and `""` are
 /// errors, so a request that names nothing never reaches a driver.
 pub(crate) mod id {
-    use serde::de::Error as _;
-    use serde::{Deserialize, Deserializer};
+    use std::fmt;
+
+    use serde::de::{Error, Visitor};
+    use serde::Deserializer;
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<String, D::Error> {
-        match Option::<String>::deserialize(deserializer)? {
-            Some(id) if !id.is_empty() => Ok(id),
-            Some(_) => Err(D::Error::custom("the id is empty")),
-            None => Err(D::Error::custom("the id is null")),
+        deserializer.deserialize_option(IdVisitor)
+    }
+
+    /// Reads the id in place: one copy, into the `String` kept.
+    struct IdVisitor;
+
+    impl<'de> Visitor<'de> for IdVisitor {
+        type Value = String;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an id string")
+        }
+
+        fn visit_str<E: Error>(self, id: &str) -> Result<String, E> {
+            if id.is_empty() {
+                return Err(E::custom("the id is empty"));
+            }
+            Ok(id.to_owned())
+        }
+
+        fn visit_none<E: Error>(self) -> Result<String, E> {
+            Err(E::custom("the id is null"))
+        }
+
+        fn visit_unit<E: Error>(self) -> Result<String, E> {
+            self.visit_none()
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
+            deserializer.deserialize_str(self)
         }
     }
 }

@@ -37,11 +37,17 @@ impl WireText for IpNet {
         let address = IpAddr::from_wire(address)?;
         // As many digits as the longest prefix has (32, 128), leading zeros allowed.
         let max_digits = if address.is_ipv4() { 2 } else { 3 };
-        let digits = !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_digit());
-        if !digits || prefix.len() > max_digits {
+        if prefix.is_empty() || prefix.len() > max_digits {
             return None;
         }
-        IpNet::new(address, prefix.parse().ok()?).ok()
+        let mut length = 0_u16;
+        for byte in prefix.bytes() {
+            if !byte.is_ascii_digit() {
+                return None;
+            }
+            length = length * 10 + u16::from(byte - b'0');
+        }
+        IpNet::new(address, u8::try_from(length).ok()?).ok()
     }
 }
 
@@ -49,81 +55,107 @@ impl WireText for IpAddr {
     const EXPECTED: &'static str = "a bare IP address, like 10.0.0.1";
 
     /// The standard library's forms, read several times faster than by its
-    /// general parser: IPv4 by [`ipv4`], IPv6 by [`ipv6`] unless it ends in
-    /// an IPv4 address (then by the standard library).
+    /// general parser: IPv4 by [`ipv4`], IPv6 by [`ipv6`]; what neither
+    /// reads (an IPv6 address ending in an IPv4 one, or no address at all)
+    /// goes to the standard library.
     fn from_wire(text: &str) -> Option<Self> {
         let bytes = text.as_bytes();
-        if !bytes.contains(&b':') {
-            ipv4(bytes).map(IpAddr::V4)
-        } else if bytes.contains(&b'.') {
-            text.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
-        } else {
-            ipv6(bytes).map(IpAddr::V6)
-        }
+        ipv4(bytes)
+            .map(IpAddr::V4)
+            .or_else(|| ipv6(bytes).map(IpAddr::V6))
+            .or_else(|| text.parse().ok())
     }
 }
 
 /// An IPv6 address of hexadecimal groups only, in the standard library's
 /// form: eight groups of one to four digits, or fewer around one `::` that
-/// stands for at least one group of zeros.
+/// stands for at least one group of zeros. Read in one pass.
 fn ipv6(text: &[u8]) -> Option<Ipv6Addr> {
     let mut groups = [0_u16; 8];
-    let Some(gap) = text.windows(2).position(|pair| pair == b"::") else {
-        return (hex_groups(text, &mut groups)? == 8).then_some(Ipv6Addr::from(groups));
-    };
-    let head = hex_groups(&text[..gap], &mut groups)?;
-    let mut tail = [0_u16; 8];
-    let tail_len = hex_groups(&text[gap + 2..], &mut tail)?;
-    if head + tail_len > 7 {
-        return None;
-    }
-    groups[8 - tail_len..].copy_from_slice(&tail[..tail_len]);
-    Some(Ipv6Addr::from(groups))
-}
-
-/// Reads `:`-separated groups of one to four hexadecimal digits into
-/// `groups`; how many there were (none for empty text).
-fn hex_groups(text: &[u8], groups: &mut [u16; 8]) -> Option<usize> {
-    if text.is_empty() {
-        return Some(0);
-    }
     let mut count = 0;
-    for part in text.split(|&byte| byte == b':') {
-        if part.is_empty() || part.len() > 4 || count == groups.len() {
-            return None;
-        }
-        let mut value = 0_u16;
-        for &byte in part {
+    // Where the `::` is, counted in groups.
+    let mut gap = None;
+    let mut at = 0;
+    if text.starts_with(b"::") {
+        gap = Some(0);
+        at = 2;
+    }
+    let (mut value, mut digits) = (0_u16, 0);
+    while at < text.len() {
+        let byte = text[at];
+        at += 1;
+        if byte != b':' {
             let digit = char::from(byte).to_digit(16)?;
+            if digits == 4 {
+                return None;
+            }
             value = value << 4 | u16::try_from(digit).ok()?;
+            digits += 1;
+            continue;
+        }
+        // A group ends: it must have digits, and there is room for it.
+        if digits == 0 || count == groups.len() {
+            return None;
         }
         groups[count] = value;
         count += 1;
+        (value, digits) = (0, 0);
+        if text.get(at) == Some(&b':') {
+            if gap.is_some() {
+                return None;
+            }
+            gap = Some(count);
+            at += 1;
+        } else if at == text.len() {
+            return None;
+        }
     }
-    Some(count)
+    if digits > 0 {
+        *groups.get_mut(count)? = value;
+        count += 1;
+    }
+    let Some(gap) = gap else {
+        return (count == groups.len()).then_some(Ipv6Addr::from(groups));
+    };
+    if count == groups.len() {
+        return None;
+    }
+    // Move the groups after the gap to the end; zeros fill the gap.
+    let tail_start = groups.len() - (count - gap);
+    groups.copy_within(gap..count, tail_start);
+    groups[gap..tail_start].fill(0);
+    Some(Ipv6Addr::from(groups))
 }
 
 /// A dotted-quad IPv4 address in the standard library's form: four decimal
 /// parts of one to three digits, each at most 255, none with a leading zero.
+/// Read in one pass.
 fn ipv4(text: &[u8]) -> Option<Ipv4Addr> {
-    let mut parts = text.split(|&byte| byte == b'.');
     let mut octets = [0_u8; 4];
-    for octet in &mut octets {
-        let part = parts.next()?;
-        let leading_zero = part.len() > 1 && part[0] == b'0';
-        if part.is_empty() || part.len() > 3 || leading_zero {
-            return None;
-        }
-        let mut value = 0_u16;
-        for &byte in part {
-            if !byte.is_ascii_digit() {
+    let mut count = 0;
+    let (mut value, mut digits) = (0_u16, 0);
+    for &byte in text {
+        if byte == b'.' {
+            if digits == 0 || count == 3 {
                 return None;
             }
-            value = value * 10 + u16::from(byte - b'0');
+            octets[count] = u8::try_from(value).ok()?;
+            count += 1;
+            (value, digits) = (0, 0);
+            continue;
         }
-        *octet = u8::try_from(value).ok()?;
+        let leading_zero = digits == 1 && value == 0;
+        if !byte.is_ascii_digit() || digits == 3 || leading_zero {
+            return None;
+        }
+        value = value * 10 + u16::from(byte - b'0');
+        digits += 1;
     }
-    parts.next().is_none().then_some(Ipv4Addr::from(octets))
+    if digits == 0 || count != 3 {
+        return None;
+    }
+    octets[3] = u8::try_from(value).ok()?;
+    Some(Ipv4Addr::from(octets))
 }
 
 impl WireText for MacAddress {
@@ -365,6 +397,16 @@ mod tests {
                 "1.2.3.4:80",
                 "fe80::1%eth0",
                 "[::1]",
+                ":",
+                "1:",
+                ":1",
+                ":::",
+                "1:::2",
+                "1::2::3",
+                "1:2:3:4:5:6:7::",
+                "::1:2:3:4:5:6:7",
+                "1:2:3:4:5:6:7:8::",
+                "1:2:3:4:5:6:7:8:",
             ]
             .map(String::from),
         );
