@@ -65,7 +65,11 @@ impl<'a> InPlace<'a> {
             let Some(call) = self.call.as_mut() else {
                 return Poll::Ready(Outcome::Cut);
             };
-            match panic::catch_unwind(AssertUnwindSafe(|| Pin::new(&mut *call).poll(cx))) {
+            // What the driver logs belongs to the request.
+            let polled = self.span.in_scope(|| {
+                panic::catch_unwind(AssertUnwindSafe(|| Pin::new(&mut *call).poll(cx)))
+            });
+            match polled {
                 Ok(Poll::Ready(result)) => {
                     self.call = None;
                     Poll::Ready(Outcome::Returned(result))

@@ -17,7 +17,7 @@ use hyper::body::{Body, Incoming};
 use hyper::http::request::Parts;
 use hyper::{Method, Request, Response};
 use tracing::field::Empty;
-use tracing::{Instrument, Span};
+use tracing::Span;
 
 use super::call::{InPlace, Outcome};
 use super::response::Answer;
@@ -68,10 +68,7 @@ pub(super) async fn handle(
         status = Empty,
         duration_ms = Empty,
     );
-    let answer = answer(server, id, &parts, body, &span)
-        .instrument(span.clone())
-        .await
-        .shortened();
+    let answer = answer(server, id, &parts, body, &span).await.shortened();
     log(&span, id, start, path, &answer);
     Ok(answer.into_response())
 }
@@ -98,8 +95,10 @@ async fn answer(server: &Server, id: u64, parts: &Parts, body: Incoming, span: &
 
     let context = Context::for_request(id);
     let canceller = context.clone();
-    // A hand-written driver may panic before its future exists.
-    let routed = panic::catch_unwind(AssertUnwindSafe(|| target.route(method, body, context)));
+    // A hand-written driver may panic before its future exists. Decoding
+    // puts the request's ids on its span.
+    let routed = span
+        .in_scope(|| panic::catch_unwind(AssertUnwindSafe(|| target.route(method, body, context))));
     let call = match routed {
         Ok(Some(call)) => call,
         Ok(None) => return unknown_path(server, path),
