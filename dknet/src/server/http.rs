@@ -189,13 +189,14 @@ async fn collect(mut body: Incoming, limit: usize) -> Result<Option<Bytes>, hype
         if length > limit {
             return Ok(None);
         }
-        match first.take() {
-            None if joined.is_empty() => first = Some(piece),
-            earlier => {
-                joined.extend_from_slice(&earlier.unwrap_or_default());
-                joined.extend_from_slice(&piece);
-            }
+        if first.is_none() && joined.is_empty() {
+            first = Some(piece);
+            continue;
         }
+        if let Some(earlier) = first.take() {
+            joined.extend_from_slice(&earlier);
+        }
+        joined.extend_from_slice(&piece);
     }
     Ok(Some(first.unwrap_or_else(|| joined.freeze())))
 }

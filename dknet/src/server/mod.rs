@@ -210,7 +210,7 @@ impl DeadlineTimer<'_> {
             None => false,
             Some(deadline) if deadline > Instant::now() => {
                 self.set(deadline);
-                self.sleep.as_mut().poll(cx).is_ready()
+                !self.pending(cx)
             }
             Some(_) => true,
         }
