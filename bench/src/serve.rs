@@ -65,7 +65,7 @@ async fn fields(socket: PathBuf) -> Result<(), String> {
 /// Serves `driver` with info-level logs to stderr, as the examples have them.
 async fn driver(driver: impl dknet::network::NetworkDriver, socket: PathBuf) -> Result<(), String> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
+        .with_max_level(tracing_subscriber::filter::LevelFilter::INFO)
         .with_writer(std::io::stderr)
         .init();
     dknet::serve_unix(driver, socket)

@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use dknet::{BoundPlugin, Plugin};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::prelude::*;
 
 /// Where a plugin listens: the socket systemd passed (socket activation, `LISTEN_FDS`) when
 /// there is one, else `--name NAME` (the default, with the program's name), `--socket PATH`
@@ -58,13 +59,34 @@ impl Listen {
 
 /// Logs to standard error through `tracing`, filtered by `RUST_LOG` (default `info`), in
 /// colour only on a terminal (not in journald or a log file).
+///
+/// `RUST_LOG` is a list of `target=level` directives with an optional default level, such
+/// as `debug` or `info,dknet=debug`. A value that does not parse is reported and `info` is
+/// used instead.
 pub fn init_tracing() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let (filter, unreadable) = log_filter(std::env::var("RUST_LOG").ok().as_deref());
+    let output = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(std::io::stderr().is_terminal());
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(output)
         .init();
+    if let Some(error) = unreadable {
+        tracing::warn!(%error, "RUST_LOG is not a log filter; logging at info");
+    }
+}
+
+/// The filter `RUST_LOG` asks for, or `info` and why its text was not used.
+fn log_filter(text: Option<&str>) -> (Targets, Option<String>) {
+    let info = || Targets::new().with_default(tracing::Level::INFO);
+    match text.map(str::trim) {
+        None | Some("") => (info(), None),
+        Some(text) => match text.parse::<Targets>() {
+            Ok(filter) => (filter, None),
+            Err(error) => (info(), Some(format!("{text:?}: {error}"))),
+        },
+    }
 }
 
 fn absolute_path(text: &str) -> Result<PathBuf, String> {
@@ -117,5 +139,34 @@ mod tests {
         assert!(parse(&["--socket", "/tmp/p.sock", "--tcp", "127.0.0.1:0"]).is_err());
         assert!(parse(&["--socket", "/tmp/p.sock", "--name", "lab"]).is_err());
         assert!(parse(&["--tcp", "localhost"]).is_err());
+    }
+
+    #[test]
+    fn rust_log_sets_levels_per_target() {
+        use tracing::Level;
+
+        let (filter, error) = log_filter(None);
+        assert!(error.is_none());
+        assert!(filter.would_enable("dknet", &Level::INFO));
+        assert!(!filter.would_enable("dknet", &Level::DEBUG));
+
+        let (filter, error) = log_filter(Some("info,dknet=debug"));
+        assert!(error.is_none());
+        assert!(filter.would_enable("dknet::server", &Level::DEBUG));
+        assert!(!filter.would_enable("hyper", &Level::DEBUG));
+        assert!(filter.would_enable("hyper", &Level::INFO));
+
+        let (filter, error) = log_filter(Some("debug"));
+        assert!(error.is_none());
+        assert!(filter.would_enable("anything", &Level::DEBUG));
+    }
+
+    #[test]
+    fn an_unreadable_rust_log_falls_back_to_info_and_says_why() {
+        let (filter, error) = log_filter(Some("dknet=loud"));
+        let error = error.expect("an error");
+        assert!(error.contains("dknet=loud"), "{error}");
+        assert!(filter.would_enable("dknet", &tracing::Level::INFO));
+        assert!(!filter.would_enable("dknet", &tracing::Level::DEBUG));
     }
 }
