@@ -4,6 +4,7 @@
 pub(crate) mod coerce;
 mod mac;
 pub mod options;
+pub(crate) mod plain_json;
 mod ports;
 pub(crate) mod text;
 

@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::OnceLock;
 
-use serde::de::{DeserializeOwned, Error as _, Unexpected};
+use serde::de::{DeserializeOwned, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::coerce::GenericOptionsDeserializer;
-use super::{ExposedPort, MacAddress, PortBinding};
+use super::{plain_json, ExposedPort, MacAddress, PortBinding};
 
 pub use super::coerce::OptionsError;
 
@@ -41,20 +41,27 @@ pub const MAC_ADDRESS: &str = "com.docker.network.endpoint.macaddress";
 /// looked at: a driver that never reads its options does not pay for them.
 #[derive(Clone, Default)]
 pub struct Options {
-    /// The map as received (a JSON object), until `map` is read from it.
-    received: Option<Box<RawValue>>,
+    /// The map's JSON text as received (an object), until `map` is read from it.
+    received: Option<Box<str>>,
     map: OnceLock<BTreeMap<String, Value>>,
 }
 
 impl<'de> Deserialize<'de> for Options {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let Some(received) = Option::<Box<RawValue>>::deserialize(deserializer)? else {
-            return Ok(Self::default());
-        };
-        let unexpected = match received.get().as_bytes().first() {
+        deserializer.deserialize_newtype_struct(plain_json::RAW_TEXT, OptionsVisitor)
+    }
+}
+
+/// Keeps the option map's JSON text, to be read when the driver asks.
+struct OptionsVisitor;
+
+impl OptionsVisitor {
+    /// An option map received as this JSON text, which must be an object.
+    fn received<E: serde::de::Error>(text: impl AsRef<str> + Into<Box<str>>) -> Result<Options, E> {
+        let unexpected = match text.as_ref().as_bytes().first() {
             Some(b'{') => {
-                return Ok(Self {
-                    received: Some(received),
+                return Ok(Options {
+                    received: Some(text.into()),
                     map: OnceLock::new(),
                 })
             }
@@ -63,7 +70,34 @@ impl<'de> Deserialize<'de> for Options {
             Some(b't' | b'f') => Unexpected::Other("boolean"),
             _ => Unexpected::Other("number"),
         };
-        Err(D::Error::invalid_type(unexpected, &"a map"))
+        Err(E::invalid_type(unexpected, &"a map"))
+    }
+}
+
+impl<'de> Visitor<'de> for OptionsVisitor {
+    type Value = Options;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map")
+    }
+
+    /// From `serde_json`.
+    fn visit_newtype_struct<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Options, D::Error> {
+        match Option::<Box<RawValue>>::deserialize(deserializer)? {
+            Some(text) => Self::received(Box::<str>::from(text)),
+            None => Ok(Options::default()),
+        }
+    }
+
+    /// From dknet's [`plain_json`] reader: the value's JSON text.
+    fn visit_borrowed_str<E: serde::de::Error>(self, text: &'de str) -> Result<Options, E> {
+        match text {
+            "null" => Ok(Options::default()),
+            text => Self::received(text),
+        }
     }
 }
 
@@ -103,7 +137,7 @@ impl Options {
     /// The map, read from the JSON text it came in the first time.
     fn map(&self) -> &BTreeMap<String, Value> {
         self.map.get_or_init(|| {
-            let received = self.received.as_deref().map_or("{}", RawValue::get);
+            let received = self.received.as_deref().unwrap_or("{}");
             // A JSON object (checked when decoded) always reads as a map.
             serde_json::from_str(received).unwrap_or_default()
         })
