@@ -13,6 +13,7 @@
 
 use std::fmt;
 
+use serde::de::value::BorrowedStrDeserializer;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::forward_to_deserialize_any;
 
@@ -415,7 +416,9 @@ impl<'de> MapAccess<'de> for Entries<'_, 'de> {
         if self.reader.peek()? != b'"' {
             return Err(NotPlain);
         }
-        seed.deserialize(&mut *self.reader).map(Some)
+        let key = self.reader.string()?;
+        seed.deserialize(BorrowedStrDeserializer::new(key))
+            .map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, NotPlain> {
