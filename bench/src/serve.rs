@@ -17,6 +17,8 @@ use hyper::body::Incoming;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::UnixListener;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::prelude::*;
 
 /// Serves `kind` (`bare` or `fields`) on `socket` until killed.
 pub(crate) fn run(kind: &str, socket: PathBuf) -> Result<(), String> {
@@ -64,10 +66,9 @@ async fn fields(socket: PathBuf) -> Result<(), String> {
 
 /// Serves `driver` with info-level logs to stderr, as the examples have them.
 async fn driver(driver: impl dknet::network::NetworkDriver, socket: PathBuf) -> Result<(), String> {
-    tracing_subscriber::fmt()
-        .with_max_level(tracing_subscriber::filter::LevelFilter::INFO)
-        .with_writer(std::io::stderr)
-        .init();
+    let info = Targets::new().with_default(LevelFilter::INFO);
+    let output = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    tracing_subscriber::registry().with(info).with(output).init();
     dknet::serve_unix(driver, socket)
         .await
         .map_err(|error| error.to_string())
