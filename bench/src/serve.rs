@@ -68,7 +68,10 @@ async fn fields(socket: PathBuf) -> Result<(), String> {
 async fn driver(driver: impl dknet::network::NetworkDriver, socket: PathBuf) -> Result<(), String> {
     let info = Targets::new().with_default(LevelFilter::INFO);
     let output = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
-    tracing_subscriber::registry().with(info).with(output).init();
+    tracing_subscriber::registry()
+        .with(info)
+        .with(output)
+        .init();
     dknet::serve_unix(driver, socket)
         .await
         .map_err(|error| error.to_string())

@@ -234,12 +234,11 @@ struct PlainString {
 fn plain_string(text: &[u8]) -> Option<PlainString> {
     let mut at = 0;
     let mut high_bits = 0;
-    #[cfg(target_arch = "x86_64")]
     while let Some(chunk) = text
         .get(at..at + 16)
         .and_then(|chunk| chunk.try_into().ok())
     {
-        let bytes = sse2::classify(chunk);
+        let bytes = chunk::classify(chunk);
         if bytes.special == 0 {
             high_bits |= bytes.non_ascii;
             at += 16;
@@ -263,14 +262,10 @@ fn plain_string(text: &[u8]) -> Option<PlainString> {
     })
 }
 
-#[cfg(target_arch = "x86_64")]
-mod sse2 {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8,
-    };
-
-    /// Sixteen bytes of a string, a bit for each.
+/// Sixteen bytes of a string at a time.
+mod chunk {
+    /// A bit for each of sixteen bytes.
+    #[derive(Debug, PartialEq, Eq)]
     pub(super) struct Chunk {
         /// `"`, `\` and control characters.
         pub(super) special: u32,
@@ -278,13 +273,21 @@ mod sse2 {
         pub(super) non_ascii: u32,
     }
 
+    /// With SSE2, which every x86-64 processor has.
+    #[cfg(target_arch = "x86_64")]
     pub(super) fn classify(chunk: &[u8; 16]) -> Chunk {
         // SAFETY: SSE2 is part of every x86-64 processor.
         unsafe { classify_sse2(chunk) }
     }
 
+    #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "sse2")]
     fn classify_sse2(chunk: &[u8; 16]) -> Chunk {
+        use std::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8,
+            _mm_or_si128, _mm_set1_epi8,
+        };
+
         // SAFETY: the load reads the 16 bytes of `chunk`, unaligned.
         let bytes = unsafe { _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>()) };
         let quote = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'"' as i8));
@@ -298,6 +301,27 @@ mod sse2 {
             non_ascii: _mm_movemask_epi8(bytes) as u32,
         }
     }
+
+    /// A byte at a time, elsewhere (and in the tests, against SSE2's answers).
+    #[cfg(any(test, not(target_arch = "x86_64")))]
+    pub(super) fn classify_bytes(chunk: &[u8; 16]) -> Chunk {
+        let mut bits = Chunk {
+            special: 0,
+            non_ascii: 0,
+        };
+        for (at, &byte) in chunk.iter().enumerate() {
+            if byte == b'"' || byte == b'\\' || byte < 0x20 {
+                bits.special |= 1 << at;
+            }
+            if !byte.is_ascii() {
+                bits.non_ascii |= 1 << at;
+            }
+        }
+        bits
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    pub(super) use classify_bytes as classify;
 }
 
 impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
@@ -614,6 +638,29 @@ mod tests {
         let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
         assert!(decode::<Value>(deep.as_bytes()).is_none());
         assert!(serde_json::from_str::<Value>(&deep).is_ok());
+    }
+
+    #[test]
+    fn chunks_are_classified_the_same_by_either_way() {
+        use super::chunk::{classify, classify_bytes};
+
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        for round in 0..20_000 {
+            let mut chunk = [0u8; 16];
+            for byte in &mut chunk {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                // Mostly the bytes that matter, sometimes any byte.
+                let interesting = [b'"', b'\\', 0x1f, 0x20, 0x00, 0x7f, 0x80, 0xff, b'a'];
+                *byte = if round % 2 == 0 {
+                    interesting[(state % interesting.len() as u64) as usize]
+                } else {
+                    state as u8
+                };
+            }
+            assert_eq!(classify(&chunk), classify_bytes(&chunk), "{chunk:?}");
+        }
     }
 
     #[test]
