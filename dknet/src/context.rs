@@ -1,7 +1,7 @@
 //! The per-request [`Context`] a driver method may take as its last argument.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::Notify;
 
@@ -12,16 +12,39 @@ use tokio::sync::Notify;
 #[derive(Debug, Clone, Default)]
 pub struct Context {
     request_id: u64,
-    cancellation: Arc<Cancellation>,
+    cancellations: Arc<Cancellations>,
 }
 
-/// Whether a call was cancelled, and who waits to hear of it. Cheaper than
-/// a general cancellation token: a context has no children, and is made,
-/// cloned and dropped on every request.
+/// Which requests of one connection were cancelled, and who waits to hear
+/// of it. One per connection rather than one per request: the server makes
+/// a context for every request, and cancels one only when dockerd hangs up
+/// on it or the shutdown grace period ends.
 #[derive(Debug, Default)]
-struct Cancellation {
-    cancelled: AtomicBool,
+pub(crate) struct Cancellations {
+    /// Whether `requests` holds any: the common answer needs no lock.
+    any: AtomicBool,
+    /// The ids of the cancelled requests.
+    requests: Mutex<Vec<u64>>,
     waiters: Notify,
+}
+
+impl Cancellations {
+    /// The context of request `request_id`, cancelled through this record.
+    pub(crate) fn context(self: &Arc<Self>, request_id: u64) -> Context {
+        Context {
+            request_id,
+            cancellations: Arc::clone(self),
+        }
+    }
+
+    fn contains(&self, request_id: u64) -> bool {
+        self.any.load(Ordering::SeqCst)
+            && self
+                .requests
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .contains(&request_id)
+    }
 }
 
 impl Context {
@@ -30,18 +53,16 @@ impl Context {
         Self::default()
     }
 
-    /// A context for request `request_id`, not cancelled yet.
-    pub(crate) fn for_request(request_id: u64) -> Self {
-        Self {
-            request_id,
-            cancellation: Arc::default(),
-        }
-    }
-
     /// Cancels the request, for every clone of its context.
     pub(crate) fn cancel(&self) {
-        self.cancellation.cancelled.store(true, Ordering::SeqCst);
-        self.cancellation.waiters.notify_waiters();
+        let cancellations = &self.cancellations;
+        cancellations
+            .requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(self.request_id);
+        cancellations.any.store(true, Ordering::SeqCst);
+        cancellations.waiters.notify_waiters();
     }
 
     /// A number identifying this request in the plugin's logs (unique per process).
@@ -52,25 +73,26 @@ impl Context {
     /// True once dockerd has dropped the connection this request came on (or
     /// the plugin is shutting down and the grace period ran out).
     pub fn is_cancelled(&self) -> bool {
-        self.cancellation.cancelled.load(Ordering::SeqCst)
+        self.cancellations.contains(self.request_id)
     }
 
     /// Completes when the request is cancelled; use it in `tokio::select!` to
     /// stop long work nobody waits for any more.
     pub async fn cancelled(&self) {
-        crate::wait::until(&self.cancellation.waiters, || self.is_cancelled()).await;
+        crate::wait::until(&self.cancellations.waiters, || self.is_cancelled()).await;
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
     use std::time::Duration;
 
-    use super::Context;
+    use super::{Cancellations, Context};
 
     #[tokio::test]
     async fn a_cancel_reaches_every_clone_and_every_waiter() {
-        let context = Context::for_request(7);
+        let context = Arc::new(Cancellations::default()).context(7);
         let waiting = context.clone();
         let waiter = tokio::spawn(async move { waiting.cancelled().await });
         tokio::task::yield_now().await;
@@ -86,5 +108,27 @@ mod tests {
             .await
             .expect("already cancelled");
         assert!(!Context::new().is_cancelled());
+    }
+
+    #[tokio::test]
+    async fn cancelling_one_request_leaves_the_others_of_its_connection_alone() {
+        let connection = Arc::new(Cancellations::default());
+        let (earlier, later) = (connection.context(1), connection.context(2));
+        let waiting = earlier.clone();
+        let waiter = tokio::spawn(async move { waiting.cancelled().await });
+        tokio::task::yield_now().await;
+        later.cancel();
+        assert!(later.is_cancelled());
+        assert!(!earlier.is_cancelled());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(
+            !waiter.is_finished(),
+            "a request not cancelled stopped waiting"
+        );
+        earlier.cancel();
+        tokio::time::timeout(Duration::from_secs(5), waiter)
+            .await
+            .expect("the waiter was woken")
+            .unwrap();
     }
 }

@@ -114,12 +114,15 @@ impl Drop for InPlace<'_> {
 mod tests {
     use std::time::Duration;
 
+    use std::sync::Arc;
+
     use tokio::sync::oneshot;
 
     use super::*;
+    use crate::context::Cancellations;
 
     fn in_place(call: CallFuture, calls: &TaskTracker) -> (InPlace<'_>, Context) {
-        let context = Context::for_request(1);
+        let context = Arc::new(Cancellations::default()).context(1);
         let call = InPlace::new(call, calls, context.clone(), Span::none());
         (call, context)
     }
@@ -171,7 +174,7 @@ mod tests {
     #[tokio::test]
     async fn a_call_dropped_unfinished_is_cancelled_and_finishes_in_its_own_task() {
         let calls = TaskTracker::new();
-        let context = Context::for_request(1);
+        let context = Arc::new(Cancellations::default()).context(1);
         let (call, go, finished) = waiting(&context);
         let call = InPlace::new(call, &calls, context.clone(), Span::none());
         let never = CancellationToken::new();
@@ -194,7 +197,7 @@ mod tests {
     #[tokio::test]
     async fn a_cut_answers_at_once_and_the_call_goes_on() {
         let calls = TaskTracker::new();
-        let context = Context::for_request(1);
+        let context = Arc::new(Cancellations::default()).context(1);
         let (call, go, finished) = waiting(&context);
         let call = InPlace::new(call, &calls, context.clone(), Span::none());
         let cut = CancellationToken::new();

@@ -69,7 +69,10 @@ pub(crate) struct Connections {
 }
 
 struct Shared {
+    /// When the registry was made, on tokio's clock (for timers) and on
+    /// the clock that times phases.
     epoch: Instant,
+    epoch_ms: u64,
     max: usize,
     live: Mutex<HashMap<u64, Arc<Conn>>>,
     count: AtomicUsize,
@@ -84,8 +87,9 @@ struct Shared {
 pub(crate) struct Conn {
     phase: AtomicU8,
     /// When the connection last turned idle or began receiving a head, in
-    /// milliseconds since the registry's epoch (the in-flight phases need no
-    /// clock: they have no deadline and are never evicted).
+    /// milliseconds since the registry's epoch, by [`coarse_millis`] (the
+    /// in-flight phases need no clock: they have no deadline and are never
+    /// evicted).
     since: AtomicU64,
     evicted: AtomicBool,
     /// The connection's task, woken when its [`Order`] changes.
@@ -108,6 +112,7 @@ impl Connections {
         Self {
             shared: Arc::new(Shared {
                 epoch: Instant::now(),
+                epoch_ms: coarse_millis(),
                 max: max.max(1),
                 live: Mutex::default(),
                 count: AtomicUsize::new(0),
@@ -193,9 +198,31 @@ impl Shared {
         self.live.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Milliseconds since the registry was made.
     fn now(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+        coarse_millis().saturating_sub(self.epoch_ms)
     }
+}
+
+/// A monotonic clock in milliseconds, for timing phases: read twice per
+/// request, so on Linux the coarse clock, which is read in a fraction of
+/// the time of a precise one and is behind it by at most one tick (a few
+/// milliseconds, nothing against timeouts of seconds).
+fn coarse_millis() -> u64 {
+    #[cfg(target_os = "linux")]
+    const CLOCK: libc::clockid_t = libc::CLOCK_MONOTONIC_COARSE;
+    #[cfg(not(target_os = "linux"))]
+    const CLOCK: libc::clockid_t = libc::CLOCK_MONOTONIC;
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid place for the reading; a monotonic clock
+    // always exists, so the call cannot fail.
+    unsafe { libc::clock_gettime(CLOCK, &mut now) };
+    let seconds = u64::try_from(now.tv_sec).unwrap_or_default();
+    let nanoseconds = u64::try_from(now.tv_nsec).unwrap_or_default();
+    seconds * 1000 + nanoseconds / 1_000_000
 }
 
 impl Conn {

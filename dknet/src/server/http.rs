@@ -8,6 +8,7 @@ use std::future::{poll_fn, Future};
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::pin;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::Instant;
 
@@ -20,9 +21,9 @@ use tracing::field::Empty;
 use tracing::Span;
 
 use super::call::{InPlace, Outcome};
-use super::response::Answer;
+use super::response::{reused_headers, Answer};
 use super::{Limits, Server};
-use crate::Context;
+use crate::context::{Cancellations, Context};
 
 /// Request ids, unique in the process: each thread takes a block of
 /// [`ID_BLOCK`] at a time, so that the threads do not contend for one counter.
@@ -50,6 +51,7 @@ fn next_request_id() -> u64 {
 /// Answers one request. Never fails: every problem is an HTTP answer.
 pub(super) async fn handle(
     server: &Server,
+    cancellations: &Arc<Cancellations>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let id = next_request_id();
@@ -68,12 +70,21 @@ pub(super) async fn handle(
         status = Empty,
         duration_ms = Empty,
     );
-    let answer = answer(server, id, &parts, body, &span).await.shortened();
+    let context = cancellations.context(id);
+    let answer = answer(server, context, &parts, body, &span)
+        .await
+        .shortened();
     log(&span, id, start, path, &answer);
-    Ok(answer.into_response())
+    Ok(answer.into_response(reused_headers(parts.headers)))
 }
 
-async fn answer(server: &Server, id: u64, parts: &Parts, body: Incoming, span: &Span) -> Answer {
+async fn answer(
+    server: &Server,
+    context: Context,
+    parts: &Parts,
+    body: Incoming,
+    span: &Span,
+) -> Answer {
     let path = parts.uri.path();
     if parts.method != Method::POST {
         let message = format!("{path}: method {} is not allowed; use POST", parts.method);
@@ -93,7 +104,6 @@ async fn answer(server: &Server, id: u64, parts: &Parts, body: Incoming, span: &
         Err(answer) => return answer,
     };
 
-    let context = Context::for_request(id);
     let canceller = context.clone();
     // A hand-written driver may panic before its future exists. Decoding
     // puts the request's ids on its span.

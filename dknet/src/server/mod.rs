@@ -33,6 +33,7 @@ use tokio_util::task::TaskTracker;
 
 use self::connections::{Connections, Order, Phase};
 use self::io::Tracked;
+use crate::context::Cancellations;
 use crate::dispatch::Subsystem;
 use crate::ActivateResponse;
 
@@ -138,10 +139,11 @@ impl Server {
         let conn = Arc::clone(registration.conn());
         let server: &Self = &self;
         let requests = Arc::clone(&conn);
+        let cancellations = &Arc::new(Cancellations::default());
         let service = service_fn(move |request| {
             let in_flight = requests.request();
             async move {
-                let answer = http::handle(server, request).await;
+                let answer = http::handle(server, cancellations, request).await;
                 drop(in_flight);
                 answer
             }

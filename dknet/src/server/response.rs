@@ -5,7 +5,7 @@ use std::any::Any;
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE};
+use hyper::header::{HeaderMap, HeaderValue, ALLOW, CONTENT_TYPE};
 use hyper::{Response, StatusCode};
 use serde::Serialize;
 
@@ -64,12 +64,23 @@ impl Answer {
         }
     }
 
-    pub(super) fn into_response(self) -> Response<Full<Bytes>> {
+    /// The HTTP response, with its headers in `headers`, an emptied map
+    /// (see [`reused_headers`]).
+    pub(super) fn into_response(self, headers: HeaderMap) -> Response<Full<Bytes>> {
         match self {
-            Self::Json(body) => json(StatusCode::OK, body),
-            Self::Declined(failure) | Self::Failed(failure) => error(&failure),
+            Self::Json(body) => json(StatusCode::OK, body, headers),
+            Self::Declined(failure) | Self::Failed(failure) => error(&failure, headers),
         }
     }
+}
+
+/// The request's header map, emptied, for its answer. hyper keeps an
+/// answer's map to read the connection's next request head into, so the
+/// requests and answers on a connection share one map instead of each
+/// allocating their own.
+pub(super) fn reused_headers(mut request_headers: HeaderMap) -> HeaderMap {
+    request_headers.clear();
+    request_headers
 }
 
 /// The longest failure text sent or logged, in characters.
@@ -105,22 +116,21 @@ struct ErrBody<'a> {
     err: &'a str,
 }
 
-fn json(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {
+fn json(status: StatusCode, body: Bytes, mut headers: HeaderMap) -> Response<Full<Bytes>> {
+    headers.insert(CONTENT_TYPE, MEDIA_TYPE_VALUE);
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, MEDIA_TYPE_VALUE);
+    *response.headers_mut() = headers;
     response
 }
 
-fn error(failure: &Failure) -> Response<Full<Bytes>> {
+fn error(failure: &Failure, headers: HeaderMap) -> Response<Full<Bytes>> {
     let body = serde_json::to_vec(&ErrBody {
         err: &failure.message,
     })
     .expect("a string encodes");
     let status = StatusCode::from_u16(failure.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = json(status, Bytes::from(body));
+    let mut response = json(status, Bytes::from(body), headers);
     if status == StatusCode::METHOD_NOT_ALLOWED {
         response.headers_mut().insert(ALLOW, POST_ONLY);
     }
