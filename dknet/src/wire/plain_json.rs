@@ -97,8 +97,14 @@ impl<'de> Reader<'de> {
 
     /// The next byte that is not whitespace, not consumed.
     fn peek(&mut self) -> Result<u8, NotPlain> {
-        self.skip_whitespace();
-        self.bytes.get(self.at).copied().ok_or(NotPlain)
+        match self.bytes.get(self.at) {
+            // Go's encoder writes no whitespace: this is the common case.
+            Some(&byte) if byte > b' ' => Ok(byte),
+            _ => {
+                self.skip_whitespace();
+                self.bytes.get(self.at).copied().ok_or(NotPlain)
+            }
+        }
     }
 
     fn expect(&mut self, byte: u8) -> Result<(), NotPlain> {
@@ -122,6 +128,17 @@ impl<'de> Reader<'de> {
         } else {
             std::str::from_utf8(string).map_err(|_| NotPlain)
         }
+    }
+
+    /// The key of the object entry that starts here, where
+    /// [`Entries::has_next`] left the reader, and the `:` after it.
+    fn key(&mut self) -> Result<&'de str, NotPlain> {
+        if self.bytes.get(self.at) != Some(&b'"') {
+            return Err(NotPlain);
+        }
+        let key = self.string()?;
+        self.expect(b':')?;
+        Ok(key)
     }
 
     fn literal(&mut self, word: &str) -> Result<(), NotPlain> {
@@ -169,11 +186,7 @@ impl<'de> Reader<'de> {
         match self.peek()? {
             b'"' => self.string().map(drop),
             b'{' => self.skip_entries(b'}', |reader| {
-                if reader.peek()? != b'"' {
-                    return Err(NotPlain);
-                }
-                reader.string()?;
-                reader.expect(b':')?;
+                reader.key()?;
                 reader.skip_value()
             }),
             b'[' => self.skip_entries(b']', Self::skip_value),
@@ -406,7 +419,8 @@ struct Entries<'a, 'de> {
 }
 
 impl Entries<'_, '_> {
-    /// Whether another entry comes before `close`; reads the `,` before it.
+    /// Whether another entry comes before `close`; reads the `,` before it
+    /// and leaves the reader at the entry's first byte.
     fn has_next(&mut self, close: u8) -> Result<bool, NotPlain> {
         let next = self.reader.peek()?;
         if std::mem::take(&mut self.first) {
@@ -437,16 +451,12 @@ impl<'de> MapAccess<'de> for Entries<'_, 'de> {
         if !self.has_next(b'}')? {
             return Ok(None);
         }
-        if self.reader.peek()? != b'"' {
-            return Err(NotPlain);
-        }
-        let key = self.reader.string()?;
+        let key = self.reader.key()?;
         seed.deserialize(BorrowedStrDeserializer::new(key))
             .map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, NotPlain> {
-        self.reader.expect(b':')?;
         seed.deserialize(&mut *self.reader)
     }
 }

@@ -32,7 +32,13 @@ impl WireText for IpNet {
     /// length: the same forms as `IpNet`'s own parser, read faster (dockerd
     /// sends one or two on every container start).
     fn from_wire(text: &str) -> Option<Self> {
-        let slash = text.bytes().position(|byte| byte == b'/')?;
+        // The prefix length has at most three digits, so the `/` is among
+        // the last four bytes; a `/` before them is refused either way.
+        let tail = text.len().saturating_sub(4);
+        let slash = tail
+            + text.as_bytes()[tail..]
+                .iter()
+                .rposition(|&byte| byte == b'/')?;
         let (address, prefix) = (&text[..slash], &text[slash + 1..]);
         let address = IpAddr::from_wire(address)?;
         // As many digits as the longest prefix has (32, 128), leading zeros allowed.
@@ -351,6 +357,12 @@ mod tests {
             "x/8",
             "",
             "10.0.0.2/24/1",
+            "10.0.0.2/2/4",
+            "10.0.0.2//24",
+            "fd00::/1/64",
+            "/",
+            "//",
+            "a/b",
             "10.0.0.2 /24",
             "10.0.0.2/00",
             "10.0.0.2/0",
