@@ -112,17 +112,21 @@ impl Drop for InPlace<'_> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use std::sync::Arc;
+    use std::time::Duration;
 
     use tokio::sync::oneshot;
 
     use super::*;
     use crate::context::Cancellations;
 
+    /// The context of a connection's first request.
+    fn first_context() -> Context {
+        Arc::new(Cancellations::default()).context(1)
+    }
+
     fn in_place(call: CallFuture, calls: &TaskTracker) -> (InPlace<'_>, Context) {
-        let context = Arc::new(Cancellations::default()).context(1);
+        let context = first_context();
         let call = InPlace::new(call, calls, context.clone(), Span::none());
         (call, context)
     }
@@ -174,7 +178,7 @@ mod tests {
     #[tokio::test]
     async fn a_call_dropped_unfinished_is_cancelled_and_finishes_in_its_own_task() {
         let calls = TaskTracker::new();
-        let context = Arc::new(Cancellations::default()).context(1);
+        let context = first_context();
         let (call, go, finished) = waiting(&context);
         let call = InPlace::new(call, &calls, context.clone(), Span::none());
         let never = CancellationToken::new();
@@ -197,7 +201,7 @@ mod tests {
     #[tokio::test]
     async fn a_cut_answers_at_once_and_the_call_goes_on() {
         let calls = TaskTracker::new();
-        let context = Arc::new(Cancellations::default()).context(1);
+        let context = first_context();
         let (call, go, finished) = waiting(&context);
         let call = InPlace::new(call, &calls, context.clone(), Span::none());
         let cut = CancellationToken::new();

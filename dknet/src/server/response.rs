@@ -77,11 +77,19 @@ impl Answer {
 /// The request's header map, emptied, for its answer. hyper keeps an
 /// answer's map to read the connection's next request head into, so the
 /// requests and answers on a connection share one map instead of each
-/// allocating their own.
+/// allocating their own. A map grown for more headers than
+/// [`KEPT_HEADERS`] is not kept: a client's hundred headers would
+/// otherwise stay with its connection.
 pub(super) fn reused_headers(mut request_headers: HeaderMap) -> HeaderMap {
+    if request_headers.capacity() > KEPT_HEADERS {
+        return HeaderMap::new();
+    }
     request_headers.clear();
     request_headers
 }
+
+/// The most headers a kept map has room for (dockerd sends five).
+const KEPT_HEADERS: usize = 16;
 
 /// The longest failure text sent or logged, in characters.
 const MAX_MESSAGE_CHARS: usize = 400;
@@ -140,6 +148,37 @@ fn error(failure: &Failure, headers: HeaderMap) -> Response<Full<Bytes>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_request_map_is_kept_for_the_answer_emptied_unless_it_grew_large() {
+        let mut dockerd = HeaderMap::new();
+        for name in [
+            "host",
+            "user-agent",
+            "content-length",
+            "accept",
+            "accept-encoding",
+        ] {
+            dockerd.insert(name, HeaderValue::from_static("x"));
+        }
+        let room = dockerd.capacity();
+        let kept = reused_headers(dockerd);
+        assert!(kept.is_empty());
+        assert_eq!(kept.capacity(), room);
+
+        let mut crowded = HeaderMap::new();
+        for n in 0..100 {
+            crowded.insert(
+                format!("x-{n}")
+                    .parse::<hyper::header::HeaderName>()
+                    .unwrap(),
+                HeaderValue::from_static("x"),
+            );
+        }
+        let fresh = reused_headers(crowded);
+        assert!(fresh.is_empty());
+        assert_eq!(fresh.capacity(), 0);
+    }
 
     #[test]
     fn long_failure_texts_keep_their_start_and_end() {
