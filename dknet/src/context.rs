@@ -1,7 +1,7 @@
 //! The per-request [`Context`] a driver method may take as its last argument.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::Notify;
 
@@ -38,12 +38,11 @@ impl Cancellations {
     }
 
     fn contains(&self, request_id: u64) -> bool {
-        self.any.load(Ordering::SeqCst)
-            && self
-                .requests
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .contains(&request_id)
+        self.any.load(Ordering::SeqCst) && self.requests().contains(&request_id)
+    }
+
+    fn requests(&self) -> MutexGuard<'_, Vec<u64>> {
+        self.requests.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -56,11 +55,7 @@ impl Context {
     /// Cancels the request, for every clone of its context.
     pub(crate) fn cancel(&self) {
         let cancellations = &self.cancellations;
-        cancellations
-            .requests
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(self.request_id);
+        cancellations.requests().push(self.request_id);
         cancellations.any.store(true, Ordering::SeqCst);
         cancellations.waiters.notify_waiters();
     }

@@ -156,6 +156,13 @@ impl RawHttp {
         found.map(|(_, value)| value.as_str())
     }
 
+    /// The header names, sorted.
+    pub fn header_names(&self) -> Vec<&str> {
+        let mut names: Vec<_> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        names.sort_unstable();
+        names
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap()
     }
