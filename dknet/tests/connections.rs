@@ -364,6 +364,41 @@ async fn a_body_slower_than_the_body_read_timeout_gets_408() {
     plugin.stop().await.unwrap();
 }
 
+#[tokio::test]
+async fn a_client_that_stops_reading_answers_is_disconnected() {
+    use tokio::io::AsyncWriteExt;
+
+    let plugin = Plugin::new()
+        .network_driver(Empty)
+        .body_read_timeout(Duration::from_millis(200));
+    let plugin = serve(plugin, Transport::Unix).await;
+    let dknet::LocalAddr::Unix(path) = &plugin.addr else {
+        panic!("not a unix socket")
+    };
+    let stream = tokio::net::UnixStream::connect(path).await.unwrap();
+    // The answers are never read: once the socket's buffers are full, the
+    // plugin cannot write, and must let the connection go.
+    let (_unread, mut writer) = stream.into_split();
+    let request = post("/Plugin.Activate", &[], b"");
+    let flooding = tokio::spawn(async move {
+        loop {
+            if let Err(error) = writer.write_all(&request).await {
+                return error;
+            }
+        }
+    });
+    let error = within("the plugin closing the connection", flooding).await;
+    assert!(error.is_ok(), "the writer panicked");
+    // It still serves everyone else.
+    let answer = plugin
+        .raw()
+        .await
+        .exchange(&post("/Plugin.Activate", &[], b""))
+        .await;
+    assert_eq!(answer.status, 200);
+    plugin.stop().await.unwrap();
+}
+
 /// Not a test on its own: the body of the child process below, which runs
 /// it with `--ignored`: a plugin limited to 64 open files (soft and hard).
 #[test]

@@ -343,7 +343,7 @@ async fn request_headers_are_ignored() {
 }
 
 #[tokio::test]
-async fn requests_hyper_cannot_parse_get_an_err_body() {
+async fn requests_that_are_not_http_get_an_err_body() {
     let huge_header = format!(
         "POST /Plugin.Activate HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
         "a".repeat(64 * 1024)

@@ -28,11 +28,18 @@ fn dependency(manifest: &str, name: &str) -> String {
 fn plugins_compile_only_the_features_they_use() {
     let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"))
         .expect("the workspace manifest");
-    // hyper's client is for dknet::testing, behind dknet's `testing` feature.
+    // hyper is for dknet::testing's client alone, behind dknet's `testing`
+    // feature: the server reads and writes HTTP/1.1 itself.
     assert!(!dependency(&manifest, "hyper").contains("\"client\""));
     assert!(!dependency(&manifest, "tokio").contains("\"fs\""));
     assert!(dependency(&manifest, "hyper-util").contains(r#"features = ["tokio"]"#));
     assert!(!dependency(&manifest, "syn").contains("extra-traits"));
     let own = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")).unwrap();
-    assert!(own.contains(r#"testing = ["hyper/client"]"#));
+    for optional in ["hyper", "hyper-util", "http-body-util"] {
+        let line = format!("{optional} = {{ workspace = true, optional = true }}");
+        assert!(own.contains(&line), "{line}");
+    }
+    assert!(own.contains(
+        r#"testing = ["dep:hyper", "dep:hyper-util", "dep:http-body-util", "hyper/client"]"#
+    ));
 }

@@ -190,7 +190,8 @@ impl Plugin {
     }
 
     /// How long a client may take to send a request body once the head
-    /// arrived; slower requests get 408. Default: 10 s.
+    /// arrived (slower requests get 408), and to take its answer (a client
+    /// that stops reading is disconnected). Default: 10 s.
     pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
         self.limits.body_read_timeout = timeout;
         self

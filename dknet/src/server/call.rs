@@ -183,8 +183,8 @@ mod tests {
         let call = InPlace::new(call, &calls, context.clone(), Span::none());
         let never = CancellationToken::new();
         let running = call.run(&never);
-        // Polled once (pending), then dropped as hyper drops a request's
-        // future when the client hangs up.
+        // Polled once (pending), then dropped, as a connection drops its
+        // request's future when the client hangs up.
         let timed_out = tokio::time::timeout(Duration::from_millis(10), running).await;
         assert!(timed_out.is_err());
         assert!(context.is_cancelled());

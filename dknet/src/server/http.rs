@@ -1,28 +1,20 @@
-//! One request, from HTTP to a driver call and back: method and path checks,
-//! the body limit, the request's [`Context`], panic isolation, and the
-//! request's tracing span.
+//! One request, from its method, path and body to a driver call and back:
+//! method and path checks, the request's [`Context`], panic isolation, and
+//! the request's tracing span.
 
 use std::cell::Cell;
-use std::convert::Infallible;
-use std::future::{poll_fn, Future};
 use std::panic::{self, AssertUnwindSafe};
-use std::pin::pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::Instant;
 
-use bytes::{Bytes, BytesMut};
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Body, Incoming};
-use hyper::http::request::Parts;
-use hyper::{Method, Request, Response};
+use bytes::Bytes;
 use tracing::field::Empty;
 use tracing::Span;
 
 use super::call::{InPlace, Outcome};
-use super::response::{reused_headers, Answer};
-use super::{Limits, Server};
+use super::response::Answer;
+use super::Server;
 use crate::context::{Cancellations, Context};
 
 /// Request ids, unique in the process: each thread takes a block of
@@ -52,12 +44,12 @@ fn next_request_id() -> u64 {
 pub(super) async fn handle(
     server: &Server,
     cancellations: &Arc<Cancellations>,
-    request: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+    http_method: &str,
+    path: &str,
+    body: Bytes,
+) -> Answer {
     let id = next_request_id();
     let start = Instant::now();
-    let (parts, body) = request.into_parts();
-    let path = parts.uri.path();
     // At debug level: building and formatting a span for every request
     // costs more than the rest of dknet's work on it. Failures are logged
     // at warn with the same fields either way.
@@ -71,23 +63,23 @@ pub(super) async fn handle(
         duration_ms = Empty,
     );
     let context = cancellations.context(id);
-    let answer = answer(server, context, &parts, body, &span)
+    let answer = answer(server, context, http_method, path, body, &span)
         .await
         .shortened();
     log(&span, id, start, path, &answer);
-    Ok(answer.into_response(reused_headers(parts.headers)))
+    answer
 }
 
 async fn answer(
     server: &Server,
     context: Context,
-    parts: &Parts,
-    body: Incoming,
+    http_method: &str,
+    path: &str,
+    body: Bytes,
     span: &Span,
 ) -> Answer {
-    let path = parts.uri.path();
-    if parts.method != Method::POST {
-        let message = format!("{path}: method {} is not allowed; use POST", parts.method);
+    if http_method != "POST" {
+        let message = format!("{path}: method {http_method} is not allowed; use POST");
         return Answer::failed(405, message);
     }
     if path == "/Plugin.Activate" {
@@ -99,11 +91,6 @@ async fn answer(
     let Some(target) = server.subsystem(subsystem) else {
         return unknown_path(server, path);
     };
-    let body = match read_body(body, &server.limits, method).await {
-        Ok(body) => body,
-        Err(answer) => return answer,
-    };
-
     let canceller = context.clone();
     // A hand-written driver may panic before its future exists. Decoding
     // puts the request's ids on its span.
@@ -140,6 +127,11 @@ fn split_path(path: &str) -> Option<(&str, &str)> {
     (!subsystem.is_empty() && !method.is_empty()).then_some((subsystem, method))
 }
 
+/// The driver method a path names: `/NetworkDriver.Join` -> `Join`.
+pub(super) fn method_name(path: &str) -> Option<&str> {
+    split_path(path).map(|(_, method)| method)
+}
+
 fn unknown_path(server: &Server, path: &str) -> Answer {
     let implements: Vec<_> = server.implements().collect();
     let message = if implements.is_empty() {
@@ -149,71 +141,6 @@ fn unknown_path(server: &Server, path: &str) -> Answer {
         format!("{path}: no such method; this plugin implements {implements}")
     };
     Answer::failed(404, message)
-}
-
-async fn read_body(body: Incoming, limits: &Limits, method: &str) -> Result<Bytes, Answer> {
-    let limit = limits.body_limit;
-    let size = body.size_hint();
-    if size.exact() == Some(0) {
-        return Ok(Bytes::new());
-    }
-    if size.lower() > limit as u64 {
-        return Err(too_large(method, limit));
-    }
-    let mut collecting = pin!(collect(body, limit));
-    // dockerd's body comes with the head: then no timer is needed.
-    let read = match poll_fn(|cx| Poll::Ready(collecting.as_mut().poll(cx))).await {
-        Poll::Ready(read) => read,
-        Poll::Pending => {
-            let Ok(read) = tokio::time::timeout(limits.body_read_timeout, collecting).await else {
-                let seconds = limits.body_read_timeout.as_secs_f64();
-                let message =
-                    format!("{method}: the request body did not arrive within {seconds} s");
-                return Err(Answer::failed(408, message));
-            };
-            read
-        }
-    };
-    match read {
-        Ok(Some(body)) => Ok(body),
-        Ok(None) => Err(too_large(method, limit)),
-        Err(error) => {
-            let message = format!("{method}: cannot read the request body: {error}");
-            Err(Answer::failed(400, message))
-        }
-    }
-}
-
-/// The whole body, or `None` once it is longer than `limit` bytes. A body
-/// that comes in one piece, as dockerd's do, is kept as it came.
-async fn collect(mut body: Incoming, limit: usize) -> Result<Option<Bytes>, hyper::Error> {
-    let mut first = None::<Bytes>;
-    let mut joined = BytesMut::new();
-    let mut length = 0;
-    while let Some(frame) = body.frame().await {
-        // Trailers carry nothing dknet reads.
-        let Ok(piece) = frame?.into_data() else {
-            continue;
-        };
-        length += piece.len();
-        if length > limit {
-            return Ok(None);
-        }
-        if first.is_none() && joined.is_empty() {
-            first = Some(piece);
-            continue;
-        }
-        if let Some(earlier) = first.take() {
-            joined.extend_from_slice(&earlier);
-        }
-        joined.extend_from_slice(&piece);
-    }
-    Ok(Some(first.unwrap_or_else(|| joined.freeze())))
-}
-
-fn too_large(method: &str, limit: usize) -> Answer {
-    let message = format!("{method}: the request body is larger than {limit} bytes");
-    Answer::failed(413, message)
 }
 
 /// Records the outcome on the span and logs one line: debug for answers,

@@ -14,7 +14,8 @@ pub(crate) struct Limits {
     pub(crate) body_limit: usize,
     /// How long a request head may take once its first byte arrived.
     pub(crate) header_read_timeout: Duration,
-    /// How long a request body may take once its head was read.
+    /// How long a request body may take once its head was read, and an
+    /// answer to be taken by the client.
     pub(crate) body_read_timeout: Duration,
     /// How long a keep-alive connection may wait for its next request.
     pub(crate) idle_timeout: Duration,
@@ -24,8 +25,8 @@ pub(crate) struct Limits {
 
 impl Limits {
     /// The largest request head (request line and headers): dockerd sends
-    /// a few hundred bytes; anything longer gets 431. It also bounds the
-    /// read buffer of every connection.
+    /// a few hundred bytes; anything longer gets 431. It also bounds what
+    /// a connection reads of the next request while answering one.
     pub(crate) const MAX_HEAD_BYTES: usize = 16 * 1024;
 }
 

@@ -1,14 +1,17 @@
 //! The HTTP server: serves a plugin's [`Subsystem`]s over any byte stream,
 //! one task per connection, HTTP/1.1 keep-alive, with DESIGN.md's error
-//! contract (see [`http`] for the request path and [`response`] for the
-//! answers), within the [`Limits`] that keep clients from starving it
-//! ([`connections`], [`io`]).
+//! contract (see [`connection`] for reading requests and writing answers,
+//! [`http`] for the request path and [`response`] for the answers), within
+//! the [`Limits`] that keep clients from starving it ([`connections`]).
 
 mod call;
+mod chunked;
+mod connection;
 mod connections;
+mod date;
 mod fd_limit;
+mod head;
 mod http;
-mod io;
 mod limits;
 mod response;
 
@@ -18,22 +21,20 @@ pub(crate) use limits::Limits;
 pub(crate) use response::MEDIA_TYPE;
 
 use std::future::{poll_fn, Future};
+use std::io;
 use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use self::connection::Connection;
 use self::connections::{Connections, Order, Phase};
-use self::io::Tracked;
-use crate::context::Cancellations;
 use crate::dispatch::Subsystem;
 use crate::ActivateResponse;
 
@@ -44,7 +45,6 @@ pub(crate) struct Server {
     subsystems: Box<[Arc<dyn Subsystem>]>,
     activation: Bytes,
     limits: Limits,
-    http: http1::Builder,
     connections: Connections,
     calls: TaskTracker,
     /// Cancelled when the shutdown grace period is over: calls still
@@ -54,7 +54,7 @@ pub(crate) struct Server {
 
 /// Why a connection's task ended.
 enum End {
-    Closed(Result<(), hyper::Error>),
+    Closed(io::Result<()>),
     Stopped,
     Forced,
     Evicted,
@@ -69,17 +69,10 @@ impl Server {
             implements: subsystems.iter().map(|s| s.name().to_owned()).collect(),
         };
         let activation = serde_json::to_vec(&activation).expect("a list of names encodes");
-        let mut http = http1::Builder::new();
-        // Idle and head timeouts are the connection task's (hyper's header
-        // timeout would also cut idle keep-alive connections).
-        http.keep_alive(true)
-            .header_read_timeout(None)
-            .max_buf_size(Limits::MAX_HEAD_BYTES);
         Self {
             subsystems: subsystems.into_boxed_slice(),
             activation: Bytes::from(activation),
             limits,
-            http,
             connections: Connections::new(limits.max_connections),
             calls: TaskTracker::new(),
             calls_cut: CancellationToken::new(),
@@ -136,41 +129,23 @@ impl Server {
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let registration = self.connections.admit();
-        let conn = Arc::clone(registration.conn());
-        let server: &Self = &self;
-        let requests = Arc::clone(&conn);
-        let cancellations = &Arc::new(Cancellations::default());
-        let service = service_fn(move |request| {
-            let in_flight = requests.request();
-            async move {
-                let answer = http::handle(server, cancellations, request).await;
-                drop(in_flight);
-                answer
-            }
-        });
-        let io = TokioIo::new(Tracked::new(io, Arc::clone(&conn)));
-        let mut connection = pin!(self.http.serve_connection(io, service));
+        let conn = registration.conn();
+        let stopping = AtomicBool::new(false);
+        let mut connection = pin!(Connection::new(io, &self, conn, &stopping).serve());
         let mut timer = DeadlineTimer {
             sleep: pin!(tokio::time::sleep(self.limits.idle_timeout)),
             armed: None,
             waiting: None,
         };
-        let mut stopping = false;
         let end = poll_fn(|cx| {
             if let Poll::Ready(result) = connection.as_mut().poll(cx) {
                 return Poll::Ready(End::Closed(result));
             }
             match conn.order(cx) {
                 Order::Serve => {}
-                Order::Stop if stopping => {}
                 Order::Stop if !conn.in_flight() => return Poll::Ready(End::Stopped),
-                Order::Stop => {
-                    // Finish the request in flight, then close.
-                    stopping = true;
-                    connection.as_mut().graceful_shutdown();
-                    cx.waker().wake_by_ref();
-                    return Poll::Pending;
-                }
+                // Finish the request in flight, then close.
+                Order::Stop => stopping.store(true, Ordering::SeqCst),
                 Order::Evicted => return Poll::Ready(End::Evicted),
                 Order::Close => return Poll::Ready(End::Forced),
             }

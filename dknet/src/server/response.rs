@@ -4,20 +4,16 @@
 use std::any::Any;
 
 use bytes::Bytes;
-use http_body_util::Full;
-use hyper::header::{HeaderMap, HeaderValue, ALLOW, CONTENT_TYPE};
-use hyper::{Response, StatusCode};
 use serde::Serialize;
 
+use super::date::push_date;
 use crate::dispatch::Failure;
 
 /// The media type of every answer (the one dockerd asks for in `Accept`).
 pub(crate) const MEDIA_TYPE: &str = "application/vnd.docker.plugins.v1.2+json";
 
-const MEDIA_TYPE_VALUE: HeaderValue = HeaderValue::from_static(MEDIA_TYPE);
-const POST_ONLY: HeaderValue = HeaderValue::from_static("POST");
-
 /// How a request ended, before it becomes an HTTP response.
+#[derive(Debug, PartialEq, Eq)]
 pub(super) enum Answer {
     /// 200 with this JSON.
     Json(Bytes),
@@ -64,32 +60,77 @@ impl Answer {
         }
     }
 
-    /// The HTTP response, with its headers in `headers`, an emptied map
-    /// (see [`reused_headers`]).
-    pub(super) fn into_response(self, headers: HeaderMap) -> Response<Full<Bytes>> {
-        match self {
-            Self::Json(body) => json(StatusCode::OK, body, headers),
-            Self::Declined(failure) | Self::Failed(failure) => error(&failure, headers),
+    /// Appends the answer as an HTTP/1.1 response: status line, headers
+    /// and body; with `Connection: close` if `closing`.
+    pub(super) fn write(self, out: &mut Vec<u8>, closing: bool) {
+        let status = self.status();
+        let body = match self {
+            Self::Json(body) => body,
+            Self::Declined(failure) | Self::Failed(failure) => err_body(&failure),
+        };
+        push_status_line(out, status);
+        out.extend_from_slice(b"content-type: ");
+        out.extend_from_slice(MEDIA_TYPE.as_bytes());
+        out.extend_from_slice(b"\r\ncontent-length: ");
+        push_decimal(out, body.len());
+        out.extend_from_slice(b"\r\ndate: ");
+        push_date(out);
+        out.extend_from_slice(b"\r\n");
+        if status == 405 {
+            out.extend_from_slice(b"allow: POST\r\n");
+        }
+        if closing {
+            out.extend_from_slice(b"connection: close\r\n");
+        }
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(&body);
+    }
+}
+
+/// The interim answer to `Expect: 100-continue`.
+pub(super) const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+
+fn push_status_line(out: &mut Vec<u8>, status: u16) {
+    if status == 200 {
+        out.extend_from_slice(b"HTTP/1.1 200 OK\r\n");
+        return;
+    }
+    out.extend_from_slice(b"HTTP/1.1 ");
+    push_decimal(out, usize::from(status));
+    out.push(b' ');
+    out.extend_from_slice(reason(status).as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+/// The reason phrase for each status the server answers with (it is only
+/// for people reading the exchange: clients go by the number).
+fn reason(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        413 => "Content Too Large",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        _ => "",
+    }
+}
+
+fn push_decimal(out: &mut Vec<u8>, mut value: usize) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
         }
     }
+    out.extend_from_slice(&digits[start..]);
 }
-
-/// The request's header map, emptied, for its answer. hyper keeps an
-/// answer's map to read the connection's next request head into, so the
-/// requests and answers on a connection share one map instead of each
-/// allocating their own. A map grown for more headers than
-/// [`KEPT_HEADERS`] is not kept: a client's hundred headers would
-/// otherwise stay with its connection.
-pub(super) fn reused_headers(mut request_headers: HeaderMap) -> HeaderMap {
-    if request_headers.capacity() > KEPT_HEADERS {
-        return HeaderMap::new();
-    }
-    request_headers.clear();
-    request_headers
-}
-
-/// The most headers a kept map has room for (dockerd sends five).
-const KEPT_HEADERS: usize = 16;
 
 /// The longest failure text sent or logged, in characters.
 const MAX_MESSAGE_CHARS: usize = 400;
@@ -124,60 +165,54 @@ struct ErrBody<'a> {
     err: &'a str,
 }
 
-fn json(status: StatusCode, body: Bytes, mut headers: HeaderMap) -> Response<Full<Bytes>> {
-    headers.insert(CONTENT_TYPE, MEDIA_TYPE_VALUE);
-    let mut response = Response::new(Full::new(body));
-    *response.status_mut() = status;
-    *response.headers_mut() = headers;
-    response
-}
-
-fn error(failure: &Failure, headers: HeaderMap) -> Response<Full<Bytes>> {
+fn err_body(failure: &Failure) -> Bytes {
     let body = serde_json::to_vec(&ErrBody {
         err: &failure.message,
     })
     .expect("a string encodes");
-    let status = StatusCode::from_u16(failure.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = json(status, Bytes::from(body), headers);
-    if status == StatusCode::METHOD_NOT_ALLOWED {
-        response.headers_mut().insert(ALLOW, POST_ONLY);
-    }
-    response
+    Bytes::from(body)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_request_map_is_kept_for_the_answer_emptied_unless_it_grew_large() {
-        let mut dockerd = HeaderMap::new();
-        for name in [
-            "host",
-            "user-agent",
-            "content-length",
-            "accept",
-            "accept-encoding",
-        ] {
-            dockerd.insert(name, HeaderValue::from_static("x"));
-        }
-        let room = dockerd.capacity();
-        let kept = reused_headers(dockerd);
-        assert!(kept.is_empty());
-        assert_eq!(kept.capacity(), room);
+    fn written(answer: Answer, closing: bool) -> String {
+        let mut out = Vec::new();
+        answer.write(&mut out, closing);
+        String::from_utf8(out).unwrap()
+    }
 
-        let mut crowded = HeaderMap::new();
-        for n in 0..100 {
-            crowded.insert(
-                format!("x-{n}")
-                    .parse::<hyper::header::HeaderName>()
-                    .unwrap(),
-                HeaderValue::from_static("x"),
-            );
+    #[test]
+    fn answers_are_written_with_their_status_headers_and_body() {
+        let ok = written(Answer::Json(Bytes::from_static(b"{}")), false);
+        let (head, body) = ok.split_once("\r\n\r\n").unwrap();
+        let lines: Vec<_> = head.lines().collect();
+        assert_eq!(lines[0], "HTTP/1.1 200 OK");
+        assert_eq!(lines[1], format!("content-type: {MEDIA_TYPE}"));
+        assert_eq!(lines[2], "content-length: 2");
+        assert!(lines[3].starts_with("date: ") && lines[3].ends_with(" GMT"));
+        assert_eq!(lines.len(), 4);
+        assert_eq!(body, "{}");
+
+        let refused = written(Answer::failed(405, "no".to_owned()), true);
+        let (head, body) = refused.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 405 Method Not Allowed\r\n"));
+        assert!(head.contains("\r\nallow: POST\r\nconnection: close"));
+        assert!(head.contains(&format!("content-length: {}", body.len())));
+        assert_eq!(body, r#"{"Err":"no"}"#);
+
+        let too_large = written(Answer::failed(413, "big".to_owned()), true);
+        assert!(too_large.starts_with("HTTP/1.1 413 Content Too Large\r\n"));
+    }
+
+    #[test]
+    fn lengths_are_written_in_decimal() {
+        for value in [0, 7, 10, 157, 1 << 20, usize::MAX] {
+            let mut out = Vec::new();
+            push_decimal(&mut out, value);
+            assert_eq!(out, value.to_string().as_bytes());
         }
-        let fresh = reused_headers(crowded);
-        assert!(fresh.is_empty());
-        assert_eq!(fresh.capacity(), 0);
     }
 
     #[test]

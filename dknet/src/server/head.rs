@@ -1,0 +1,239 @@
+//! A request head: the request line and headers, parsed by `httparse`
+//! into where the method and path are, how the body is framed, and
+//! whether the connection stays open after the answer. Every other
+//! header is ignored.
+
+use std::ops::Range;
+
+use super::limits::Limits;
+use super::response::Answer;
+
+/// The most headers a request head may have (dockerd sends five).
+const MAX_HEADERS: usize = 64;
+
+/// A complete request head at the front of a connection's buffer.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Head {
+    /// The head's length in bytes, blank line included: the body starts here.
+    pub(super) len: usize,
+    /// Where the method is in the head.
+    pub(super) method: Range<usize>,
+    /// Where the path is in the head, without any query.
+    pub(super) path: Range<usize>,
+    pub(super) body: Framing,
+    /// The client asked for the connection to close after the answer, or
+    /// spoke HTTP/1.0 (whose keep-alive dknet does not offer).
+    pub(super) close: bool,
+    /// The client waits for `100 Continue` before it sends the body.
+    pub(super) expects_continue: bool,
+}
+
+/// How the request's body is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Framing {
+    /// `Content-Length` bytes (none without the header).
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+}
+
+/// Parses the head at the front of `input`: `None` until all of it has
+/// arrived, an answer (sent before closing) if it cannot be served.
+pub(super) fn parse(input: &[u8]) -> Result<Option<Head>, Answer> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut headers);
+    let len = match request.parse(input) {
+        Ok(httparse::Status::Complete(len)) if len <= Limits::MAX_HEAD_BYTES => len,
+        Ok(httparse::Status::Partial) if input.len() <= Limits::MAX_HEAD_BYTES => return Ok(None),
+        Ok(_) => return Err(too_large()),
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(Answer::failed(
+                431,
+                format!("the request has more than {MAX_HEADERS} headers"),
+            ))
+        }
+        Err(error) => return Err(not_http(&error.to_string())),
+    };
+    let (Some(method), Some(target)) = (request.method, request.path) else {
+        return Err(not_http("no request line"));
+    };
+    let path = target.split('?').next().unwrap_or_default();
+    let mut head = Head {
+        len,
+        method: range_in(input, method),
+        path: range_in(input, path),
+        body: Framing::Length(0),
+        close: request.version == Some(0),
+        expects_continue: false,
+    };
+    let mut length = None;
+    let mut chunked = false;
+    for header in request.headers.iter() {
+        let name = header.name;
+        if name.eq_ignore_ascii_case("content-length") {
+            let value = content_length(header.value)?;
+            if length.is_some_and(|earlier| earlier != value) {
+                return Err(not_http("Content-Length is given twice, differently"));
+            }
+            length = Some(value);
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            if !trimmed(header.value).eq_ignore_ascii_case(b"chunked") || chunked {
+                return Err(Answer::failed(
+                    501,
+                    "only one transfer coding is supported: chunked".to_owned(),
+                ));
+            }
+            chunked = true;
+        } else if name.eq_ignore_ascii_case("connection") {
+            head.close |= has_token(header.value, b"close");
+        } else if name.eq_ignore_ascii_case("expect") {
+            head.expects_continue = trimmed(header.value).eq_ignore_ascii_case(b"100-continue");
+        }
+    }
+    head.body = match (length, chunked) {
+        (Some(_), true) => {
+            // Two framings: a proxy in front could read another body than
+            // this server does.
+            return Err(not_http("both Content-Length and Transfer-Encoding"));
+        }
+        (_, true) => Framing::Chunked,
+        (length, false) => Framing::Length(length.unwrap_or(0)),
+    };
+    head.expects_continue &= request.version == Some(1);
+    Ok(Some(head))
+}
+
+/// Where `part`, a slice of `whole`, lies in it.
+fn range_in(whole: &[u8], part: &str) -> Range<usize> {
+    let start = part.as_ptr() as usize - whole.as_ptr() as usize;
+    start..start + part.len()
+}
+
+fn content_length(value: &[u8]) -> Result<u64, Answer> {
+    let digits = trimmed(value);
+    // At most 19 digits: the value fits in a u64.
+    if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(not_http("Content-Length is not a number"));
+    }
+    Ok(digits
+        .iter()
+        .fold(0, |sum, digit| sum * 10 + u64::from(digit - b'0')))
+}
+
+/// Whether the comma-separated `list` holds `token`, in any case.
+fn has_token(list: &[u8], token: &[u8]) -> bool {
+    list.split(|&byte| byte == b',')
+        .any(|item| trimmed(item).eq_ignore_ascii_case(token))
+}
+
+fn trimmed(value: &[u8]) -> &[u8] {
+    value.trim_ascii()
+}
+
+fn not_http(what: &str) -> Answer {
+    Answer::failed(400, format!("the request is not valid HTTP/1.1: {what}"))
+}
+
+/// The answer for a head longer than [`Limits::MAX_HEAD_BYTES`].
+fn too_large() -> Answer {
+    Answer::failed(
+        431,
+        format!(
+            "the request head is larger than {} bytes",
+            Limits::MAX_HEAD_BYTES
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(text: &str) -> Head {
+        parse(text.as_bytes())
+            .unwrap_or_else(|answer| panic!("refused with {}", answer.status()))
+            .expect("complete")
+    }
+
+    fn refused(text: &[u8]) -> u16 {
+        match parse(text) {
+            Err(answer) => answer.status(),
+            Ok(parsed) => panic!("accepted: {parsed:?}"),
+        }
+    }
+
+    #[test]
+    fn dockerds_head_is_read() {
+        let text = "POST /NetworkDriver.Join HTTP/1.1\r\nHost: plugin\r\n\
+                    User-Agent: Go-http-client/1.1\r\nContent-Length: 157\r\n\
+                    Accept: application/vnd.docker.plugins.v1.2+json\r\n\
+                    Accept-Encoding: gzip\r\n\r\n{\"body\"";
+        let parsed = head(text);
+        assert_eq!(&text[parsed.method.clone()], "POST");
+        assert_eq!(&text[parsed.path.clone()], "/NetworkDriver.Join");
+        assert_eq!(parsed.len, text.find("{").unwrap());
+        assert_eq!(parsed.body, Framing::Length(157));
+        assert!(!parsed.close);
+        assert!(!parsed.expects_continue);
+    }
+
+    #[test]
+    fn partial_heads_wait_and_long_ones_are_refused() {
+        assert_eq!(parse(b"POST /Plugin.Activate HTTP/1.1\r\nHo"), Ok(None));
+        assert_eq!(parse(b""), Ok(None));
+        let mut long = b"POST /Plugin.Activate HTTP/1.1\r\nX: ".to_vec();
+        long.resize(Limits::MAX_HEAD_BYTES + 1, b'a');
+        assert_eq!(refused(&long), 431);
+        long.extend_from_slice(b"\r\n\r\n");
+        assert_eq!(refused(&long), 431);
+        let many: String = (0..=MAX_HEADERS).map(|n| format!("X-{n}: y\r\n")).collect();
+        assert_eq!(
+            refused(format!("POST / HTTP/1.1\r\n{many}\r\n").as_bytes()),
+            431
+        );
+    }
+
+    #[test]
+    fn framing_follows_the_headers() {
+        let chunked = head("POST / HTTP/1.1\r\nTransfer-Encoding:  Chunked \r\n\r\n");
+        assert_eq!(chunked.body, Framing::Chunked);
+        assert_eq!(head("POST / HTTP/1.1\r\n\r\n").body, Framing::Length(0));
+        let twice = "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n";
+        assert_eq!(head(twice).body, Framing::Length(3));
+        for bad in [
+            "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n",
+            "POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n",
+            "POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+            "POST / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n",
+            "POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "GARBAGE\r\n\r\n",
+            "POST / HTTP/1.1\r\nBad Header\r\n\r\n",
+            "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+        ] {
+            assert_eq!(refused(bad.as_bytes()), 400, "{bad}");
+        }
+        for unsupported in [
+            "POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+        ] {
+            assert_eq!(refused(unsupported.as_bytes()), 501, "{unsupported}");
+        }
+    }
+
+    #[test]
+    fn the_connection_closes_when_asked_or_on_http_1_0() {
+        assert!(head("POST / HTTP/1.1\r\nConnection: keep-alive, Close\r\n\r\n").close);
+        assert!(!head("POST / HTTP/1.1\r\nConnection: keep-alive\r\n\r\n").close);
+        assert!(head("POST / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").close);
+    }
+
+    #[test]
+    fn queries_are_not_part_of_the_path_and_continue_is_heard() {
+        let text = "POST /Plugin.Activate?x=1 HTTP/1.1\r\nExpect: 100-continue\r\n\r\n";
+        let parsed = head(text);
+        assert_eq!(&text[parsed.path.clone()], "/Plugin.Activate");
+        assert!(parsed.expects_continue);
+        let old = head("POST / HTTP/1.0\r\nExpect: 100-continue\r\n\r\n");
+        assert!(!old.expects_continue);
+    }
+}
