@@ -84,7 +84,7 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
             };
             let in_flight = self.conn.request();
             let head_bytes = self.input.split_to(head.len).freeze();
-            let (Some(method), Some(path)) = (
+            let (Some(http_method), Some(path)) = (
                 text(&head_bytes, &head.method),
                 text(&head_bytes, &head.path),
             ) else {
@@ -99,7 +99,7 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
                 Body::HungUp => return Ok(()),
             };
             let request_size = head.len + body.len();
-            let Some(answer) = self.answer(method, path, body).await else {
+            let Some(answer) = self.answer(http_method, path, body).await else {
                 return Ok(());
             };
             drop(in_flight);
@@ -141,9 +141,10 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
     /// timeout; `path` names the method in refusals.
     async fn read_body(&mut self, head: &Head, path: &str) -> io::Result<Body> {
         let limits = self.server.limits;
-        let method = http::method_name(path).unwrap_or("the request");
+        // Named only in a refusal.
+        let method = || http::method_name(path).unwrap_or("the request");
         let too_large = || {
-            let limit = limits.body_limit;
+            let (method, limit) = (method(), limits.body_limit);
             let message = format!("{method}: the request body is larger than {limit} bytes");
             Body::Refused(Answer::failed(413, message))
         };
@@ -156,7 +157,7 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
         }
         let reading = self.read_framed_body(head.body, head.expects_continue);
         let Some(read) = within(limits.body_read_timeout, reading).await else {
-            let seconds = limits.body_read_timeout.as_secs_f64();
+            let (method, seconds) = (method(), limits.body_read_timeout.as_secs_f64());
             let message = format!("{method}: the request body did not arrive within {seconds} s");
             return Ok(Body::Refused(Answer::failed(408, message)));
         };
@@ -165,7 +166,7 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
             Ok(None) => Body::HungUp,
             Err(ChunkedError::TooLarge) => too_large(),
             Err(ChunkedError::Malformed(what)) => {
-                let message = format!("{method}: cannot read the request body: {what}");
+                let message = format!("{}: cannot read the request body: {what}", method());
                 Body::Refused(Answer::failed(400, message))
             }
         })
@@ -213,7 +214,7 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
     }
 
     /// The answer to a request, or `None` if the client hung up first.
-    async fn answer(&mut self, method: &str, path: &str, body: Bytes) -> Option<Answer> {
+    async fn answer(&mut self, http_method: &str, path: &str, body: Bytes) -> Option<Answer> {
         let Self {
             io,
             server,
@@ -221,7 +222,7 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
             input,
             ..
         } = self;
-        let mut answering = pin!(http::handle(server, cancellations, method, path, body));
+        let mut answering = pin!(http::handle(server, cancellations, http_method, path, body));
         poll_fn(|cx| {
             if let Poll::Ready(answer) = answering.as_mut().poll(cx) {
                 return Poll::Ready(Some(answer));

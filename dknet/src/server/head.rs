@@ -3,6 +3,7 @@
 //! whether the connection stays open after the answer. Every other
 //! header is ignored.
 
+use std::mem::MaybeUninit;
 use std::ops::Range;
 
 use super::limits::Limits;
@@ -40,9 +41,10 @@ pub(super) enum Framing {
 /// Parses the head at the front of `input`: `None` until all of it has
 /// arrived, an answer (sent before closing) if it cannot be served.
 pub(super) fn parse(input: &[u8]) -> Result<Option<Head>, Answer> {
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut request = httparse::Request::new(&mut headers);
-    let len = match request.parse(input) {
+    // Left uninitialised: httparse writes only the headers it finds.
+    let mut headers = [const { MaybeUninit::uninit() }; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut []);
+    let len = match request.parse_with_uninit_headers(input, &mut headers) {
         Ok(httparse::Status::Complete(len)) if len <= Limits::MAX_HEAD_BYTES => len,
         Ok(httparse::Status::Partial) if input.len() <= Limits::MAX_HEAD_BYTES => return Ok(None),
         Ok(_) => return Err(too_large()),
