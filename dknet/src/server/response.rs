@@ -90,6 +90,7 @@ impl Answer {
 /// The interim answer to `Expect: 100-continue`.
 pub(super) const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
+/// Appends `HTTP/1.1 <status> <reason>` and its CRLF.
 fn push_status_line(out: &mut Vec<u8>, status: u16) {
     if status == 200 {
         out.extend_from_slice(b"HTTP/1.1 200 OK\r\n");
@@ -118,6 +119,7 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
+/// Appends `value` in decimal digits.
 fn push_decimal(out: &mut Vec<u8>, mut value: usize) {
     let mut digits = [0u8; 20];
     let mut start = digits.len();
@@ -165,6 +167,7 @@ struct ErrBody<'a> {
     err: &'a str,
 }
 
+/// `{"Err": "<message>"}`, the body of every failure.
 fn err_body(failure: &Failure) -> Bytes {
     let body = serde_json::to_vec(&ErrBody {
         err: &failure.message,
