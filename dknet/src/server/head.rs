@@ -21,6 +21,7 @@ pub(super) struct Head {
     pub(super) method: Range<usize>,
     /// Where the path is in the head, without any query.
     pub(super) path: Range<usize>,
+    /// How the body that follows is delimited.
     pub(super) body: Framing,
     /// The client asked for the connection to close after the answer, or
     /// spoke HTTP/1.0 (whose keep-alive dknet does not offer).
@@ -79,7 +80,7 @@ pub(super) fn parse(input: &[u8]) -> Result<Option<Head>, Answer> {
             }
             length = Some(value);
         } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            if !trimmed(header.value).eq_ignore_ascii_case(b"chunked") || chunked {
+            if !header.value.trim_ascii().eq_ignore_ascii_case(b"chunked") || chunked {
                 return Err(Answer::failed(
                     501,
                     "only one transfer coding is supported: chunked".to_owned(),
@@ -89,7 +90,10 @@ pub(super) fn parse(input: &[u8]) -> Result<Option<Head>, Answer> {
         } else if name.eq_ignore_ascii_case("connection") {
             head.close |= has_token(header.value, b"close");
         } else if name.eq_ignore_ascii_case("expect") {
-            head.expects_continue = trimmed(header.value).eq_ignore_ascii_case(b"100-continue");
+            head.expects_continue = header
+                .value
+                .trim_ascii()
+                .eq_ignore_ascii_case(b"100-continue");
         }
     }
     head.body = match (length, chunked) {
@@ -112,7 +116,7 @@ fn range_in(whole: &[u8], part: &str) -> Range<usize> {
 }
 
 fn content_length(value: &[u8]) -> Result<u64, Answer> {
-    let digits = trimmed(value);
+    let digits = value.trim_ascii();
     // At most 19 digits: the value fits in a u64.
     if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
         return Err(not_http("Content-Length is not a number"));
@@ -125,11 +129,7 @@ fn content_length(value: &[u8]) -> Result<u64, Answer> {
 /// Whether the comma-separated `list` holds `token`, in any case.
 fn has_token(list: &[u8], token: &[u8]) -> bool {
     list.split(|&byte| byte == b',')
-        .any(|item| trimmed(item).eq_ignore_ascii_case(token))
-}
-
-fn trimmed(value: &[u8]) -> &[u8] {
-    value.trim_ascii()
+        .any(|item| item.trim_ascii().eq_ignore_ascii_case(token))
 }
 
 fn not_http(what: &str) -> Answer {
