@@ -319,7 +319,7 @@ async fn request_headers_are_ignored() {
         assert_eq!(answer.status, 200, "{transport:?}");
         assert_eq!(answer.header("content-type"), Some(MEDIA_TYPE));
         // The answer's headers are its own: none of the request's comes
-        // back (the server reuses the request's header map for its answer).
+        // back.
         assert_eq!(
             answer.header_names(),
             ["content-length", "content-type", "date"]

@@ -45,6 +45,16 @@ pub(super) struct Connection<'a, I> {
     stopping: &'a AtomicBool,
 }
 
+/// What a body's framing gave.
+enum Framed {
+    /// The whole body.
+    Whole(Bytes),
+    /// A chunked body that cannot be read.
+    Broken(ChunkedError),
+    /// The client hung up.
+    HungUp,
+}
+
 /// How reading a request's body ended.
 enum Body {
     /// All of it is here.
@@ -88,7 +98,10 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
                 text(&head_bytes, &head.method),
                 text(&head_bytes, &head.path),
             ) else {
-                let message = "the request is not valid HTTP/1.1: the path is not UTF-8";
+                // httparse has checked both as text already; they are
+                // checked again (a few instructions) to take them as text
+                // from the frozen head without `unsafe`.
+                let message = "the request is not valid HTTP/1.1: the request line is not text";
                 return self
                     .close_with(Answer::failed(400, message.to_owned()))
                     .await;
@@ -162,22 +175,22 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
             return Ok(Body::Refused(Answer::failed(408, message)));
         };
         Ok(match read? {
-            Ok(Some(body)) => Body::Read(body),
-            Ok(None) => Body::HungUp,
-            Err(ChunkedError::TooLarge) => too_large(),
-            Err(ChunkedError::Malformed(what)) => {
+            Framed::Whole(body) => Body::Read(body),
+            Framed::HungUp => Body::HungUp,
+            Framed::Broken(ChunkedError::TooLarge) => too_large(),
+            Framed::Broken(ChunkedError::Malformed(what)) => {
                 let message = format!("{}: cannot read the request body: {what}", method());
                 Body::Refused(Answer::failed(400, message))
             }
         })
     }
 
-    /// The body framed as `framing` says; `None` if the client hangs up.
+    /// The body framed as `framing` says.
     async fn read_framed_body(
         &mut self,
         framing: Framing,
         expects_continue: bool,
-    ) -> io::Result<Result<Option<Bytes>, ChunkedError>> {
+    ) -> io::Result<Framed> {
         match framing {
             Framing::Length(length) => {
                 // Within the body limit, so it fits in a usize.
@@ -188,10 +201,10 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
                 while self.input.len() < length {
                     let missing = length - self.input.len();
                     if self.read_some(missing).await? == 0 {
-                        return Ok(Ok(None));
+                        return Ok(Framed::HungUp);
                     }
                 }
-                Ok(Ok(Some(self.input.split_to(length).freeze())))
+                Ok(Framed::Whole(self.input.split_to(length).freeze()))
             }
             Framing::Chunked => {
                 if expects_continue && self.input.is_empty() {
@@ -202,13 +215,13 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
                     match body.decode(&mut self.input) {
                         Ok(true) => break,
                         Ok(false) => {}
-                        Err(error) => return Ok(Err(error)),
+                        Err(error) => return Ok(Framed::Broken(error)),
                     }
                     if self.read_some(READ_SIZE).await? == 0 {
-                        return Ok(Ok(None));
+                        return Ok(Framed::HungUp);
                     }
                 }
-                Ok(Ok(Some(body.into_body())))
+                Ok(Framed::Whole(body.into_body()))
             }
         }
     }
