@@ -19,6 +19,9 @@ pub(crate) struct Reply {
     pub(crate) answer: Result<RawResponse, String>,
     /// How long the answer took.
     pub(crate) elapsed: Duration,
+    /// Sent as raw bytes by a probe of broken bodies or unknown methods, which the
+    /// `answers.bad-body` and `answers.unknown-method` checks judge.
+    pub(crate) raw: bool,
 }
 
 impl Reply {
@@ -129,16 +132,23 @@ impl Wire {
             bytes.push(b'\n');
             bytes
         });
-        self.send(method, request.cloned(), body.as_deref()).await
+        self.send(method, request.cloned(), body.as_deref(), false)
+            .await
     }
 
     /// Calls `method` with exactly `body`.
     pub(crate) async fn call_raw(&self, method: &str, body: &[u8]) -> Reply {
         let request = serde_json::from_slice(body).ok();
-        self.send(method, request, Some(body)).await
+        self.send(method, request, Some(body), true).await
     }
 
-    async fn send(&self, method: &str, request: Option<Value>, body: Option<&[u8]>) -> Reply {
+    async fn send(
+        &self,
+        method: &str,
+        request: Option<Value>,
+        body: Option<&[u8]>,
+        raw: bool,
+    ) -> Reply {
         let client = Arc::clone(&self.client.lock().expect("client lock"));
         let path = format!("/{method}");
         let started = Instant::now();
@@ -156,6 +166,7 @@ impl Wire {
             request,
             answer,
             elapsed: started.elapsed(),
+            raw,
         };
         self.log.lock().expect("log lock").push(reply.clone());
         reply

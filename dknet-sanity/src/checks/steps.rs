@@ -122,10 +122,12 @@ pub(crate) async fn request_address(
     address: Option<IpNet>,
     gateway: bool,
 ) -> Reply {
+    // As dockerd 25-28 sends them (29 adds the endpoint's name, which the recordings
+    // cover).
     let options = if gateway {
         json!({"RequestAddressType": "com.docker.network.gateway"})
     } else {
-        json!({"com.docker.network.endpoint.name": "dknet-sanity"})
+        Value::Null
     };
     let address = address.map(|a| a.addr().to_string()).unwrap_or_default();
     let request = json!({"PoolID": pool_id, "Address": address, "Options": options});

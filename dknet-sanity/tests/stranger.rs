@@ -1,0 +1,140 @@
+//! A plugin written without dknet (Python's http.server, `tests/plugins/stranger.py`),
+//! checked as a stranger's plugin would be: it passes as written, and each check fails
+//! against the switch that breaks exactly that check's rule.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use dknet_sanity::{catalog, check, Options, Outcome, Report, Target};
+
+/// The Python plugin, running; stopped when dropped.
+struct Stranger {
+    child: Child,
+    socket: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Stranger {
+    fn start(extra: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("stranger.sock");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/plugins/stranger.py");
+        let child = Command::new("python3")
+            .arg(script)
+            .arg("--socket")
+            .arg(&socket)
+            .arg("--state")
+            .arg(dir.path().join("state.json"))
+            .args(extra)
+            .spawn()
+            .expect("python3 runs the stranger's plugin (install python3)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !socket.exists() {
+            assert!(
+                Instant::now() < deadline,
+                "the plugin did not listen within 10 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self {
+            child,
+            socket,
+            _dir: dir,
+        }
+    }
+
+    async fn check(&self, options: Options) -> Report {
+        check(&Target::Unix(self.socket.clone()), options, &mut |_| {}).await
+    }
+}
+
+impl Drop for Stranger {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The run's options: the lower half of 10.203.0.0/16 (the plugin's own default pools
+/// are the upper half), one daemon version where the rule allows.
+fn options() -> Options {
+    Options {
+        pool_v4: "10.203.0.0/17".parse().unwrap(),
+        timeout: Duration::from_secs(1),
+        ..Options::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_plugin_passes_every_check_including_a_restart() {
+    let plugin = Stranger::start(&[]);
+    let restart = format!("kill -HUP {}", plugin.child.id());
+    let report = plugin
+        .check(Options {
+            restart_cmd: Some(restart),
+            ..options()
+        })
+        .await;
+    report.assert_passed();
+    // Everything applies to a local-scope network and IPAM plugin but the swarm's calls.
+    let skipped: Vec<_> = report
+        .checks
+        .iter()
+        .filter(|c| c.outcome == Outcome::Skip)
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(skipped, ["sequence.swarm"], "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_global_scope_python_plugin_passes_the_swarm_sequence() {
+    let plugin = Stranger::start(&["--scope", "global"]);
+    let report = plugin.check(options()).await;
+    report.assert_passed();
+    assert_eq!(
+        report.get("sequence.swarm").unwrap().outcome,
+        Outcome::Pass,
+        "{report}"
+    );
+}
+
+/// Breaks `rule` and returns the names of the checks that failed.
+async fn failures_when_breaking(rule: &str) -> Vec<&'static str> {
+    let mut args = vec!["--break", rule];
+    if rule == "sequence.swarm" {
+        args.extend(["--scope", "global"]);
+    }
+    let plugin = Stranger::start(&args);
+    let mut options = options();
+    if rule == "rely.restart" {
+        options.restart_cmd = Some(format!("kill -HUP {}", plugin.child.id()));
+    }
+    let report = plugin.check(options).await;
+    let failed = report.failures();
+    assert!(
+        failed.contains(&catalog::ALL.iter().find(|c| c.name == rule).unwrap().name),
+        "breaking {rule} did not fail it:\n{report}"
+    );
+    failed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_check_fails_against_the_plugin_that_breaks_its_rule() {
+    for check in catalog::ALL {
+        let failed = failures_when_breaking(check.name).await;
+        let expected = match check.name {
+            // GwAllocCheck is sent by 28 and 29 alike.
+            "sequence.28" => vec!["sequence.28", "sequence.29"],
+            // Calico's trap: 29 sends ProgramExternalConnectivity, and a 500 for a method
+            // the plugin does not serve fails the container's start.
+            "answers.unknown-method" => vec!["answers.unknown-method", "sequence.29"],
+            name => vec![name],
+        };
+        assert_eq!(
+            failed, expected,
+            "breaking {} failed other checks too",
+            check.name
+        );
+    }
+}
