@@ -8,6 +8,10 @@ use serde_json::Value;
 
 use crate::target::Target;
 
+/// How long dockerd keeps retrying a call that could not reach the plugin: back-off of
+/// 1, 2, 4, 8 s, giving up before the next would pass 30 s (`pkg/plugins/client.go`).
+const DOCKERD_RETRY: Duration = Duration::from_secs(16);
+
 /// One call and what came back.
 #[derive(Debug, Clone)]
 pub(crate) struct Reply {
@@ -149,16 +153,25 @@ impl Wire {
         body: Option<&[u8]>,
         raw: bool,
     ) -> Reply {
-        let client = Arc::clone(&self.client.lock().expect("client lock"));
         let path = format!("/{method}");
         let started = Instant::now();
-        let answer = match tokio::time::timeout(self.bound, client.call(&path, body)).await {
-            Ok(Ok(response)) => Ok(response),
-            Ok(Err(error)) => Err(error.to_string()),
-            Err(_) => {
-                // The connection still carries the abandoned call: start a new one.
-                *self.client.lock().expect("client lock") = Arc::new(self.target.client());
-                Err(format!("no answer within {:?}", self.bound))
+        let mut backoff = Duration::from_secs(1);
+        let answer = loop {
+            let client = Arc::clone(&self.client.lock().expect("client lock"));
+            match tokio::time::timeout(self.bound, client.call(&path, body)).await {
+                Ok(Ok(response)) => break Ok(response),
+                // Like dockerd, try again while the plugin cannot be reached (restarting,
+                // socket not there yet), with its back-off, for about 15 s.
+                Ok(Err(_)) if started.elapsed() + backoff < DOCKERD_RETRY => {
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                }
+                Ok(Err(error)) => break Err(error.to_string()),
+                Err(_) => {
+                    // The connection still carries the abandoned call: start a new one.
+                    *self.client.lock().expect("client lock") = Arc::new(self.target.client());
+                    break Err(format!("no answer within {:?}", self.bound));
+                }
             }
         };
         let reply = Reply {
@@ -170,24 +183,6 @@ impl Wire {
         };
         self.log.lock().expect("log lock").push(reply.clone());
         reply
-    }
-
-    /// Calls `method` until the plugin answers at all, for up to `patience` (dockerd
-    /// retries a plugin it cannot reach for about 15 s).
-    pub(crate) async fn call_when_up(
-        &self,
-        method: &str,
-        request: Option<&Value>,
-        patience: Duration,
-    ) -> Reply {
-        let started = Instant::now();
-        loop {
-            let reply = self.call(method, request).await;
-            if reply.answer.is_ok() || started.elapsed() >= patience {
-                return reply;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
     }
 
     /// Every reply so far.

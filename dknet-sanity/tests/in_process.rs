@@ -1,0 +1,71 @@
+//! The library API a dknet author uses in `cargo test`: drivers served in this process.
+
+use dknet::network::{CreateEndpointRequest, CreateEndpointResponse};
+use dknet::Plugin;
+use dknet_examples::ipam::allocator::PoolRanges;
+use dknet_examples::ipam::IpamAllocator;
+use dknet_sanity::{check_driver, check_plugin, Options, Outcome};
+
+/// A driver with no methods: dknet's defaults answer everything.
+struct Noop;
+
+#[dknet::network_driver]
+impl Noop {}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dknets_defaults_pass() {
+    let report = check_driver(Noop).await;
+    report.assert_passed();
+    assert_eq!(report.get("sequence.29").unwrap().outcome, Outcome::Pass);
+}
+
+/// A driver that answers CreateEndpoint with the address dockerd gave it.
+struct Echo;
+
+#[dknet::network_driver]
+impl Echo {
+    fn create_endpoint(&self, request: CreateEndpointRequest) -> CreateEndpointResponse {
+        CreateEndpointResponse {
+            interface: Some(request.interface),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dknet_driver_echoing_addresses_is_caught() {
+    let report = check_driver(Echo).await;
+    assert_eq!(
+        report.failures(),
+        ["refuse.create-endpoint-echo"],
+        "{report}"
+    );
+    let echo = report.get("refuse.create-endpoint-echo").unwrap();
+    assert!(echo.found.contains("Address"), "{}", echo.found);
+    assert!(
+        echo.dockerd.contains("Cannot be modified"),
+        "{}",
+        echo.dockerd
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ipam_example_passes() {
+    let state = tempfile::tempdir().unwrap();
+    // Its default pools in the upper half of 10.203.0.0/16, the checker's in the lower.
+    let ranges = PoolRanges {
+        v4: "10.203.128.0/17".parse().unwrap(),
+        v6: "fd00:dead:203:8000::/49".parse().unwrap(),
+        ..PoolRanges::default()
+    };
+    let driver = IpamAllocator::open(state.path(), ranges).await.unwrap();
+    let options = Options {
+        pool_v4: "10.203.0.0/17".parse().unwrap(),
+        ..Options::default()
+    };
+    let report = check_plugin(Plugin::new().ipam_driver(driver), options).await;
+    report.assert_passed();
+    assert_eq!(
+        report.get("refuse.ipam-address-unique").unwrap().outcome,
+        Outcome::Pass
+    );
+}
