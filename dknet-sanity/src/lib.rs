@@ -41,6 +41,11 @@ pub use options::{DaemonVersion, Options, Scope, Subsystems};
 pub use report::{CheckResult, Outcome, Report};
 pub use target::Target;
 
+/// The README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// Runs every check against the plugin at `target`; `progress` hears each result as soon
 /// as it is known. Everything the checks create is removed before it returns.
 pub async fn check(

@@ -75,6 +75,11 @@ struct Args {
     list_checks: bool,
 }
 
+/// Prints `text` to standard output; a reader that went away (`| head`) is not an error.
+fn print_out(text: &str) {
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
+
 fn key_value(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
@@ -97,12 +102,16 @@ fn checks_help() -> String {
 async fn main() -> ExitCode {
     let args = Args::parse();
     if args.list_checks {
-        for check in catalog::ALL {
-            println!(
-                "{}\n  rule:    {}\n  dockerd: {}\n",
-                check.name, check.rule, check.dockerd
-            );
-        }
+        let list: Vec<_> = catalog::ALL
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}\n  rule:    {}\n  dockerd: {}\n",
+                    c.name, c.rule, c.dockerd
+                )
+            })
+            .collect();
+        print_out(&list.join("\n"));
         return ExitCode::SUCCESS;
     }
     let target = match (&args.name, &args.socket, args.tcp) {
@@ -144,9 +153,9 @@ async fn main() -> ExitCode {
     })
     .await;
     if args.format == "json" {
-        println!("{}", report.to_json());
+        print_out(&report.to_json());
     } else {
-        println!("{report}");
+        print_out(&report.to_string());
     }
     let failed = report.checks.iter().any(|c| c.outcome == Outcome::Fail);
     if failed {

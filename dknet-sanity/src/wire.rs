@@ -90,6 +90,8 @@ impl Reply {
                 }
                 format!("{} answered {} {text}", self.method, response.status)
             }
+            // The client's errors already start with the method.
+            Err(error) if error.starts_with(&self.method) => error.clone(),
             Err(error) => format!("{}: {error}", self.method),
         }
     }
