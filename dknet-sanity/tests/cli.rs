@@ -1,0 +1,94 @@
+//! The `dknet-sanity` command: its output formats and exit statuses, against the Python
+//! plugin of `tests/plugins/stranger.py`.
+
+use std::path::Path;
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
+
+/// Runs the Python plugin with `extra` arguments on a socket in `dir`.
+fn start(dir: &Path, extra: &[&str]) -> Child {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/plugins/stranger.py");
+    let socket = dir.join("p.sock");
+    let child = Command::new("python3")
+        .arg(script)
+        .arg("--socket")
+        .arg(&socket)
+        .arg("--state")
+        .arg(dir.join("state.json"))
+        .args(extra)
+        .spawn()
+        .expect("python3 runs the stranger's plugin (install python3)");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !socket.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the plugin did not listen within 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
+fn sanity(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dknet-sanity"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn json_output_and_exit_statuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("p.sock");
+    let socket = socket.to_str().unwrap();
+    let common = [
+        "--socket",
+        socket,
+        "--pool",
+        "10.203.0.0/17",
+        "--timeout",
+        "2",
+        "--daemon",
+        "29",
+    ];
+
+    let mut plugin = start(dir.path(), &[]);
+    let output = sanity(&[&common[..], &["--format", "json"]].concat());
+    let _ = plugin.kill();
+    let _ = plugin.wait();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let checks = report["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), dknet_sanity::catalog::ALL.len());
+    let outcome =
+        |name: &str| checks.iter().find(|c| c["name"] == name).unwrap()["outcome"].clone();
+    assert_eq!(outcome("sequence.29"), "pass");
+    assert_eq!(outcome("sequence.28"), "skip");
+    // Progress went to standard error, one line per check.
+    let progress = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        progress.contains("pass refuse.ipam-pool-overlap"),
+        "{progress}"
+    );
+
+    let mut plugin = start(dir.path(), &["--break", "refuse.join-interface"]);
+    let output = sanity(&common);
+    let _ = plugin.kill();
+    let _ = plugin.wait();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("FAIL  refuse.join-interface: InterfaceName"),
+        "{text}"
+    );
+    assert!(text.contains("dockerd: with no SrcName"), "{text}");
+
+    let output = sanity(&["no-such-plugin-here"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no plugin \"no-such-plugin-here\""));
+}
