@@ -2,6 +2,9 @@
 //! it, with this run's ids, subnets and addresses, and the IPAM answers the plugin gives
 //! (or, for a network-only plugin, those dockerd's built-in IPAM would give).
 
+use std::collections::HashSet;
+use std::net::IpAddr;
+
 use ipnet::IpNet;
 use serde_json::{Map, Value};
 
@@ -44,6 +47,7 @@ const OPTIONAL: [&str; 2] = [
 pub(crate) async fn replay(session: &Session, version: DaemonVersion) -> Result<String, String> {
     let mut translation = Translation::new(session.subnets.clone());
     let driver_opts = serde_json::to_value(&session.options.driver_opts).expect("a string map");
+    let mut skips = GatewaySkips::default();
     let mut sent = 0;
     let mut notes = Vec::new();
     for (index, entry) in recording(version).iter().enumerate() {
@@ -57,16 +61,22 @@ pub(crate) async fn replay(session: &Session, version: DaemonVersion) -> Result<
         if method == "NetworkDriver.GwAllocCheck" && !session.capabilities.gw_alloc_checker {
             continue;
         }
+        if skips.skips(entry) {
+            continue;
+        }
         if !serves {
             if subsystem == "IpamDriver" && session.subsystems.network() {
                 built_in_ipam(entry, &mut translation)?;
             }
             continue;
         }
-        let request = match &entry.request {
+        let mut request = match &entry.request {
             Some(body) => Some(rewrite(body, &mut translation, &driver_opts)?),
             None => None,
         };
+        if method == "NetworkDriver.CreateNetwork" {
+            skips.drop_gateways(request.as_mut());
+        }
         let reply = match &request {
             Some(body) if method == "NetworkDriver.CreateNetwork" => {
                 session.create_network(body.clone()).await
@@ -77,6 +87,9 @@ pub(crate) async fn replay(session: &Session, version: DaemonVersion) -> Result<
         sent += 1;
         if reply.succeeded() || (reply.not_found() && OPTIONAL.contains(&method)) {
             learn(entry, &reply, &mut translation)?;
+            if method == "NetworkDriver.GwAllocCheck" {
+                skips.learn(&reply);
+            }
             continue;
         }
         let step = format!("call {} of the recording ({method})", index + 1);
@@ -94,6 +107,74 @@ pub(crate) async fn replay(session: &Session, version: DaemonVersion) -> Result<
         found.push_str(&format!("; {}", notes.join("; ")));
     }
     Ok(found)
+}
+
+/// What a `GwAllocCheck` answer changes: with `SkipIPv4`/`SkipIPv6`, dockerd asks IPAM
+/// for no gateway of that family (nor releases one) and sends none in `CreateNetwork`.
+#[derive(Debug, Default)]
+struct GatewaySkips {
+    v4: bool,
+    v6: bool,
+    skipped: HashSet<IpAddr>,
+}
+
+impl GatewaySkips {
+    fn learn(&mut self, reply: &crate::wire::Reply) {
+        let flag = |key| reply.field(key).and_then(|v| v.as_bool()).unwrap_or(false);
+        self.v4 = flag("SkipIPv4");
+        self.v6 = flag("SkipIPv6");
+    }
+
+    /// Whether dockerd would not send `entry`: a skipped gateway's request or release.
+    fn skips(&mut self, entry: &FixtureEntry) -> bool {
+        let recorded = |body: Option<&Value>, key: &str| {
+            let text = body?.get(key)?.as_str()?;
+            text.split('/').next()?.parse::<IpAddr>().ok()
+        };
+        match entry.path.as_str() {
+            "/IpamDriver.RequestAddress" => {
+                let request = entry.request.as_ref();
+                // A gateway the user gave (`--gateway`) is still requested.
+                let gateway = request.is_some_and(|r| {
+                    r["Options"]["RequestAddressType"].is_string() && r["Address"] == ""
+                });
+                let Some(address) = recorded(entry.response.as_ref(), "Address") else {
+                    return false;
+                };
+                let skip = gateway && if address.is_ipv4() { self.v4 } else { self.v6 };
+                if skip {
+                    self.skipped.insert(address);
+                }
+                skip
+            }
+            "/IpamDriver.ReleaseAddress" => recorded(entry.request.as_ref(), "Address")
+                .is_some_and(|address| self.skipped.contains(&address)),
+            _ => false,
+        }
+    }
+
+    /// Removes from a `CreateNetwork` body the gateways dockerd would not have reserved:
+    /// those the plugin's IPAM was not asked for and, with dockerd's built-in IPAM (no
+    /// recorded request to tell), the pool's first address, which is its choice.
+    fn drop_gateways(&mut self, request: Option<&mut Value>) {
+        let Some(request) = request else { return };
+        for (key, skip) in [("IPv4Data", self.v4), ("IPv6Data", self.v6)] {
+            let Some(Value::Array(data)) = request.get_mut(key) else {
+                continue;
+            };
+            for pool in data.iter_mut().filter_map(Value::as_object_mut) {
+                let address = |key: &str| pool.get(key)?.as_str()?.parse::<IpNet>().ok();
+                let (Some(gateway), Some(subnet)) = (address("Gateway"), address("Pool")) else {
+                    continue;
+                };
+                let first = crate::addressing::host(subnet.trunc(), 1).addr();
+                if skip && (self.skipped.contains(&gateway.addr()) || gateway.addr() == first) {
+                    pool.remove("Gateway");
+                }
+            }
+        }
+        (self.v4, self.v6) = (false, false);
+    }
 }
 
 /// A recorded body in this run's terms.
