@@ -51,7 +51,7 @@ pub struct ReadmeDoctests;
 pub async fn check(
     target: &Target,
     options: Options,
-    progress: &mut dyn FnMut(&CheckResult),
+    progress: &mut (dyn FnMut(&CheckResult) + Send),
 ) -> Report {
     let wire = wire::Wire::new(target.clone(), options.timeout);
     let session = session::Session::new(wire, options);

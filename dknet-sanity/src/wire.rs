@@ -21,7 +21,7 @@ pub(crate) struct Reply {
     pub(crate) request: Option<Value>,
     /// The answer, or why there was none (timed out, connection failed).
     pub(crate) answer: Result<RawResponse, String>,
-    /// How long the answer took.
+    /// How long the answer took (the last attempt, when the plugin was unreachable first).
     pub(crate) elapsed: Duration,
     /// Sent as raw bytes by a probe of broken bodies or unknown methods, which the
     /// `answers.bad-body` and `answers.unknown-method` checks judge.
@@ -158,21 +158,22 @@ impl Wire {
         let path = format!("/{method}");
         let started = Instant::now();
         let mut backoff = Duration::from_secs(1);
-        let answer = loop {
+        let (answer, attempt) = loop {
+            let attempt = Instant::now();
             let client = Arc::clone(&self.client.lock().expect("client lock"));
             match tokio::time::timeout(self.bound, client.call(&path, body)).await {
-                Ok(Ok(response)) => break Ok(response),
+                Ok(Ok(response)) => break (Ok(response), attempt),
                 // Like dockerd, try again while the plugin cannot be reached (restarting,
                 // socket not there yet), with its back-off, for about 15 s.
                 Ok(Err(_)) if started.elapsed() + backoff < DOCKERD_RETRY => {
                     tokio::time::sleep(backoff).await;
                     backoff *= 2;
                 }
-                Ok(Err(error)) => break Err(error.to_string()),
+                Ok(Err(error)) => break (Err(error.to_string()), attempt),
                 Err(_) => {
                     // The connection still carries the abandoned call: start a new one.
                     *self.client.lock().expect("client lock") = Arc::new(self.target.client());
-                    break Err(format!("no answer within {:?}", self.bound));
+                    break (Err(format!("no answer within {:?}", self.bound)), attempt);
                 }
             }
         };
@@ -180,7 +181,8 @@ impl Wire {
             method: method.to_owned(),
             request,
             answer,
-            elapsed: started.elapsed(),
+            // The answer's own time: waiting for an unreachable plugin is not counted.
+            elapsed: attempt.elapsed(),
             raw,
         };
         self.log.lock().expect("log lock").push(reply.clone());

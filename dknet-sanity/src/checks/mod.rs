@@ -16,7 +16,7 @@ use crate::session::Session;
 /// Runs every check; `progress` hears each result as it comes.
 pub(crate) async fn run(
     mut session: Session,
-    progress: &mut dyn FnMut(&CheckResult),
+    progress: &mut (dyn FnMut(&CheckResult) + Send),
 ) -> Vec<CheckResult> {
     let mut results = Vec::new();
     let mut record = |result: CheckResult, results: &mut Vec<CheckResult>| {
