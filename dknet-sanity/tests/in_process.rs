@@ -5,8 +5,6 @@ use dknet::network::{
     GwAllocCheckResponse,
 };
 use dknet::Plugin;
-use dknet_examples::ipam::allocator::PoolRanges;
-use dknet_examples::ipam::IpamAllocator;
 use dknet_sanity::{check_driver, check_plugin, DaemonVersion, Options, Outcome};
 
 /// A driver with no methods: dknet's defaults answer everything.
@@ -48,28 +46,6 @@ async fn a_dknet_driver_echoing_addresses_is_caught() {
         echo.dockerd.contains("Cannot be modified"),
         "{}",
         echo.dockerd
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_ipam_example_passes() {
-    let state = tempfile::tempdir().unwrap();
-    // Its default pools in the upper half of 10.203.0.0/16, the checker's in the lower.
-    let ranges = PoolRanges {
-        v4: "10.203.128.0/17".parse().unwrap(),
-        v6: "fd00:dead:203:8000::/49".parse().unwrap(),
-        ..PoolRanges::default()
-    };
-    let driver = IpamAllocator::open(state.path(), ranges).await.unwrap();
-    let options = Options {
-        pool_v4: "10.203.0.0/17".parse().unwrap(),
-        ..Options::default()
-    };
-    let report = check_plugin(Plugin::new().ipam_driver(driver), options).await;
-    report.assert_passed();
-    assert_eq!(
-        report.get("refuse.ipam-address-unique").unwrap().outcome,
-        Outcome::Pass
     );
 }
 
