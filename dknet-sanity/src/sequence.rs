@@ -77,6 +77,13 @@ pub(crate) async fn replay(session: &Session, version: DaemonVersion) -> Result<
         if method == "NetworkDriver.CreateNetwork" {
             skips.drop_gateways(request.as_mut());
         }
+        let macs_from_ipam = session.subsystems.ipam() && session.capabilities.requires_mac;
+        if method == "IpamDriver.RequestAddress" && !macs_from_ipam {
+            drop_mac(request.as_mut());
+        }
+        if method == "NetworkDriver.CreateEndpoint" && !macs_from_ipam {
+            drop_generated_mac(request.as_mut());
+        }
         let reply = match &request {
             Some(body) if method == "NetworkDriver.CreateNetwork" => {
                 session.create_network(body.clone()).await
@@ -174,6 +181,36 @@ impl GatewaySkips {
             }
         }
         (self.v4, self.v6) = (false, false);
+    }
+}
+
+/// The recording's IPAM asked for MACs (`RequiresMACAddress`); dockerd sends none to an
+/// IPAM that did not, and a `null` map when nothing is left.
+fn drop_mac(request: Option<&mut Value>) {
+    let Some(options) = request.and_then(|r| r.get_mut("Options")) else {
+        return;
+    };
+    if let Some(map) = options.as_object_mut() {
+        map.remove("com.docker.network.endpoint.macaddress");
+        if map.is_empty() {
+            *options = Value::Null;
+        }
+    }
+}
+
+/// The recording's endpoints had MACs dockerd generated for its IPAM; without such an
+/// IPAM dockerd sends none, unless the user gave one (`--mac-address`, which also comes as
+/// an endpoint option).
+fn drop_generated_mac(request: Option<&mut Value>) {
+    let Some(request) = request else { return };
+    if request["Options"]
+        .get("com.docker.network.endpoint.macaddress")
+        .is_some()
+    {
+        return;
+    }
+    if let Some(interface) = request.get_mut("Interface").and_then(Value::as_object_mut) {
+        interface.insert("MacAddress".to_owned(), Value::String(String::new()));
     }
 }
 

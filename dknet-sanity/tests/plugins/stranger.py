@@ -239,6 +239,10 @@ class Plugin:
         if pool is None:
             raise Failure("no such pool " + body["PoolID"])
         options = body.get("Options") or {}
+        # dockerd sends a MAC only to an IPAM that asked (RequiresMACAddress): this one
+        # did not, so one here means the caller is not talking like dockerd.
+        if "com.docker.network.endpoint.macaddress" in options:
+            raise Failure("a MAC address was not asked for")
         if "sequence.29" in self.broken and "com.docker.network.endpoint.name" in options:
             raise Failure("what is this endpoint name?")
         net = ipaddress.ip_network(pool["pool"])
