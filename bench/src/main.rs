@@ -55,6 +55,19 @@ const MODES: [Mode; 4] = [
 /// How many times each server is started to time its start-up.
 const STARTS: usize = 7;
 
+/// What `--help` prints.
+const USAGE: &str = "usage: dknet-bench [--seconds S] [--rounds N] [--go-plugin PATH] \
+[--plugin NAME=PATH]... [--no-build]
+  --seconds S         length of each round (default 1)
+  --rounds N          rounds per server, method and connection pattern (default 3)
+  --go-plugin PATH    also measure a Go plugin started as `PATH SOCKET`
+                      (or DKNET_BENCH_GO_PLUGIN=PATH)
+  --plugin NAME=PATH  also measure another build of a dknet plugin, started as
+                      `PATH --socket SOCKET`
+  --no-build          skip the build times of the README's driver
+With valgrind installed, also counts the instructions per request.
+Prints Markdown on stdout, progress on stderr.";
+
 struct Settings {
     round: Duration,
     rounds: usize,
@@ -73,6 +86,10 @@ fn main() -> ExitCode {
         }
         [inproc, kind, socket, method, clients, requests] if inproc == "inproc" => {
             in_process(kind, socket.as_ref(), method, clients, requests)
+        }
+        [help] if help == "--help" || help == "-h" => {
+            println!("{USAGE}");
+            Ok(())
         }
         _ => settings(&args).and_then(|settings| bench(&settings)),
     };
@@ -117,12 +134,7 @@ fn settings(args: &[String]) -> Result<Settings, String> {
                 settings.others.push((name, PathBuf::from(path)));
             }
             "--no-build" => settings.build_times = false,
-            other => {
-                return Err(format!(
-                    "unknown argument `{other}`; use --seconds S, --rounds N, \
-                     --go-plugin PATH, --plugin NAME=PATH, --no-build"
-                ))
-            }
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
     }
     Ok(settings)

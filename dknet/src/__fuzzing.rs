@@ -8,12 +8,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::runtime::Runtime;
 
 use crate::dispatch::decode;
-use crate::ipam::{
-    ReleaseAddressRequest, ReleasePoolRequest, RequestAddressRequest, RequestPoolRequest,
-};
 use crate::network::*;
 use crate::server::Server;
-use crate::wire::plain_json::agrees_with_serde_json;
 use crate::Plugin;
 
 /// Decodes `body` as the request of every network method; never panics.
@@ -35,30 +31,6 @@ pub fn decode_requests(body: &[u8]) {
     if let Ok(request) = decode::<CreateNetworkRequest>("CreateNetwork", body) {
         let _ = request.options.generic_map();
     }
-}
-
-/// Decodes `body` as every request and as any JSON value with both of
-/// dknet's JSON readers; panics when they disagree.
-pub fn compare_json_readers(body: &[u8]) {
-    agrees_with_serde_json::<crate::JsonValue>(body);
-    agrees_with_serde_json::<CreateNetworkRequest>(body);
-    agrees_with_serde_json::<DeleteNetworkRequest>(body);
-    agrees_with_serde_json::<AllocateNetworkRequest>(body);
-    agrees_with_serde_json::<FreeNetworkRequest>(body);
-    agrees_with_serde_json::<CreateEndpointRequest>(body);
-    agrees_with_serde_json::<EndpointOperInfoRequest>(body);
-    agrees_with_serde_json::<DeleteEndpointRequest>(body);
-    agrees_with_serde_json::<JoinRequest>(body);
-    agrees_with_serde_json::<LeaveRequest>(body);
-    agrees_with_serde_json::<ProgramExternalConnectivityRequest>(body);
-    agrees_with_serde_json::<RevokeExternalConnectivityRequest>(body);
-    agrees_with_serde_json::<DiscoverNewRequest>(body);
-    agrees_with_serde_json::<DiscoverDeleteRequest>(body);
-    agrees_with_serde_json::<GwAllocCheckRequest>(body);
-    agrees_with_serde_json::<RequestPoolRequest>(body);
-    agrees_with_serde_json::<ReleasePoolRequest>(body);
-    agrees_with_serde_json::<RequestAddressRequest>(body);
-    agrees_with_serde_json::<ReleaseAddressRequest>(body);
 }
 
 /// A driver with every default answer.

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::wire::plain_json;
+use crate::wire::request_body;
 use crate::{Context, DriverError};
 
 /// A call in flight: the encoded JSON answer, or why there is none.
@@ -117,61 +117,7 @@ where
 
 /// Decodes a request body, with errors that say what is wrong and where.
 pub(crate) fn decode<T: DeserializeOwned>(method: &str, body: &[u8]) -> Result<T, Failure> {
-    let text = body.trim_ascii();
-    if text.is_empty() {
-        return Err(Failure::bad_request(format!(
-            "{method}: the request body is empty; expected a JSON object"
-        )));
-    }
-    if text == b"null" {
-        return Err(Failure::bad_request(format!(
-            "{method}: the request body is null; expected a JSON object"
-        )));
-    }
-    // serde would take an array as the fields in order; Go, and dockerd, never.
-    if text[0] != b'{' {
-        return Err(Failure::bad_request(format!(
-            "{method}: the request body is not a JSON object"
-        )));
-    }
-    // dockerd's plain JSON first, at full speed; anything else is serde_json's.
-    if let Some(request) = plain_json::decode(text) {
-        return Ok(request);
-    }
-    // Checking the whole body once is faster than serde_json checking each string.
-    let Ok(text) = std::str::from_utf8(text) else {
-        return Err(Failure::bad_request(format!(
-            "{method}: the request body is not UTF-8 text"
-        )));
-    };
-    // Only a body that fails is decoded again, tracking the path, to say where it
-    // went wrong.
-    serde_json::from_str(text).map_err(|_| explain_failure::<T>(method, text))
-}
-
-/// The 400 for a body that does not decode as `T`: the error, and the field it is in.
-#[cold]
-fn explain_failure<T: DeserializeOwned>(method: &str, text: &str) -> Failure {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let error = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-        Err(error) => error,
-        // What is left after the object (the only other way `from_str` fails).
-        Ok(_) => {
-            let error = deserializer.end().err().map(|e| e.to_string());
-            let error = error.unwrap_or_else(|| "cannot decode it".to_owned());
-            return Failure::bad_request(format!("{method}: invalid request body: {error}"));
-        }
-    };
-    let path = error.path().to_string();
-    let at = if path == "." {
-        String::new()
-    } else {
-        format!(" at `{path}`")
-    };
-    Failure::bad_request(format!(
-        "{method}: invalid request body{at}: {}",
-        error.into_inner()
-    ))
+    request_body::decode(body).map_err(|error| Failure::bad_request(format!("{method}: {error}")))
 }
 
 /// Encodes an answer; `()` (nothing to say) becomes `{}`, since dockerd

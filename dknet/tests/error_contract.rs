@@ -142,6 +142,72 @@ async fn bad_bodies_are_400_naming_the_method() {
     }
 }
 
+/// Issue 24: a truncated or malformed body is refused saying where: the
+/// field when it is known, else the line and column.
+#[tokio::test]
+async fn truncated_and_malformed_bodies_say_where() {
+    let cases: [(&[u8], &str); 5] = [
+        (
+            br#"{"NetworkID":"n1","EndpointID":"e"#,
+            "CreateEndpoint: invalid request body at `EndpointID`: \
+             EOF while parsing a string at line 1 column 33",
+        ),
+        (
+            br#"{"NetworkID":"n1","Endpo"#,
+            "CreateEndpoint: invalid request body: EOF while parsing a string at line 1 column 24",
+        ),
+        (
+            br#"{"NetworkID":"n1","EndpointID":"e1""#,
+            "CreateEndpoint: invalid request body: EOF while parsing an object at line 1 column 35",
+        ),
+        (
+            b"{\"NetworkID\":\"n1\",\n\"EndpointID\" \"e1\"}",
+            "CreateEndpoint: invalid request body: expected `:` at line 2 column 14",
+        ),
+        (
+            br#"{"NetworkID":"n1","EndpointID":"e1","Interface":{"Address":"10.0.0.2/24",}}"#,
+            "CreateEndpoint: invalid request body at `Interface`: trailing comma at line 1 column 74",
+        ),
+    ];
+    for transport in TRANSPORTS {
+        let plugin = serve_driver(Empty, transport).await;
+        for (body, expected) in cases {
+            let answer = plugin
+                .client
+                .call("/NetworkDriver.CreateEndpoint", Some(body))
+                .await
+                .unwrap();
+            assert_eq!(answer.status, 400, "{transport:?} {body:?}");
+            assert_eq!(err_text(&answer.body), expected, "{transport:?}");
+        }
+        plugin.stop().await.unwrap();
+    }
+}
+
+/// Issue 21: text from the request comes back in the error with its control
+/// characters escaped, so that it cannot forge a log line or drive a terminal.
+#[tokio::test]
+async fn request_text_in_a_refusal_is_escaped() {
+    let plugin = serve_driver(Empty, common::Transport::Unix).await;
+    let body = concat!(
+        r#"{"NetworkID":"n","EndpointID":"e","#,
+        r#""Interface":{"Address":"x\nlevel=info msg=forged\u001b[2J"}}"#
+    );
+    let answer = plugin
+        .client
+        .call("/NetworkDriver.CreateEndpoint", Some(body.as_bytes()))
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 400);
+    let err = err_text(&answer.body);
+    assert!(
+        err.contains(r"`x\nlevel=info msg=forged\u{1b}[2J` is not an address"),
+        "{err}"
+    );
+    assert!(!err.chars().any(char::is_control), "{err:?}");
+    plugin.stop().await.unwrap();
+}
+
 #[tokio::test]
 async fn unknown_paths_are_404() {
     for transport in TRANSPORTS {

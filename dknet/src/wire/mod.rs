@@ -4,8 +4,8 @@
 pub(crate) mod coerce;
 mod mac;
 pub mod options;
-pub(crate) mod plain_json;
 mod ports;
+pub(crate) mod request_body;
 pub(crate) mod text;
 
 pub use mac::{MacAddress, MacAddressError};

@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::OnceLock;
 
-use serde::de::{DeserializeOwned, Unexpected, Visitor};
+use serde::de::{DeserializeOwned, Error as _, Unexpected};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::coerce::GenericOptionsDeserializer;
-use super::{plain_json, ExposedPort, MacAddress, PortBinding};
+use super::{ExposedPort, MacAddress, PortBinding};
 
 pub use super::coerce::OptionsError;
 
@@ -47,21 +47,16 @@ pub struct Options {
 }
 
 impl<'de> Deserialize<'de> for Options {
+    /// Keeps the map's JSON text, to be read when the driver asks.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_newtype_struct(plain_json::RAW_TEXT, OptionsVisitor)
-    }
-}
-
-/// Keeps the option map's JSON text, to be read when the driver asks.
-struct OptionsVisitor;
-
-impl OptionsVisitor {
-    /// An option map received as this JSON text, which must be an object.
-    fn received<E: serde::de::Error>(text: impl AsRef<str> + Into<Box<str>>) -> Result<Options, E> {
-        let unexpected = match text.as_ref().as_bytes().first() {
+        let Some(text) = Option::<Box<RawValue>>::deserialize(deserializer)? else {
+            return Ok(Self::default());
+        };
+        let text = Box::<str>::from(text);
+        let unexpected = match text.as_bytes().first() {
             Some(b'{') => {
-                return Ok(Options {
-                    received: Some(text.into()),
+                return Ok(Self {
+                    received: Some(text),
                     map: OnceLock::new(),
                 })
             }
@@ -70,34 +65,7 @@ impl OptionsVisitor {
             Some(b't' | b'f') => Unexpected::Other("boolean"),
             _ => Unexpected::Other("number"),
         };
-        Err(E::invalid_type(unexpected, &"a map"))
-    }
-}
-
-impl<'de> Visitor<'de> for OptionsVisitor {
-    type Value = Options;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a map")
-    }
-
-    /// From `serde_json`.
-    fn visit_newtype_struct<D: Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Options, D::Error> {
-        match Option::<Box<RawValue>>::deserialize(deserializer)? {
-            Some(text) => Self::received(Box::<str>::from(text)),
-            None => Ok(Options::default()),
-        }
-    }
-
-    /// From dknet's [`plain_json`] reader: the value's JSON text.
-    fn visit_borrowed_str<E: serde::de::Error>(self, text: &'de str) -> Result<Options, E> {
-        match text {
-            "null" => Ok(Options::default()),
-            text => Self::received(text),
-        }
+        Err(D::Error::invalid_type(unexpected, &"a map"))
     }
 }
 
