@@ -205,15 +205,16 @@ impl Connections {
 /// Evicts the evictable connection that has waited longest in its phase;
 /// false if every connection has a call running.
 fn evict(live: &mut HashMap<u64, Arc<Conn>>) -> bool {
-    let mut candidates: Vec<_> = live
-        .iter()
-        .filter(|(_, conn)| conn.phase().evictable())
-        .map(|(&id, conn)| (conn.since.load(Ordering::Relaxed), id))
-        .collect();
-    candidates.sort_unstable();
-    for (_, id) in candidates {
-        let Some(conn) = live.get(&id) else { continue };
-        // Fails if the connection's call started in the meantime.
+    loop {
+        let Some((&id, conn)) = live
+            .iter()
+            .filter(|(_, conn)| conn.phase().evictable())
+            .min_by_key(|(_, conn)| conn.since.load(Ordering::Relaxed))
+        else {
+            return false;
+        };
+        // Fails if the connection's call started in the meantime; then it
+        // is no longer a candidate.
         if let Some(phase) = conn.evict() {
             tracing::debug!(?phase, "connection limit reached: closing a connection");
             conn.task.wake();
@@ -221,7 +222,6 @@ fn evict(live: &mut HashMap<u64, Arc<Conn>>) -> bool {
             return true;
         }
     }
-    false
 }
 
 impl Shared {
