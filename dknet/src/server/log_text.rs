@@ -1,8 +1,9 @@
 //! [`Escaped`]: text that came from a request, made safe to log. A client
 //! must not be able to forge log lines or drive the terminal of whoever
 //! reads the log: control characters (CR, LF, ESC...), Unicode line
-//! separators and bidirectional overrides are written as `\u{..}` escapes,
-//! and the backslash as `\\`, so that every escape is unambiguous.
+//! separators and bidirectional overrides are written as `\u{..}` escapes.
+//! A backslash stays as it is: text already escaped (a decode error's)
+//! reads the same, and a client that writes `\u{a}` itself forges nothing.
 
 use std::fmt::{self, Write};
 
@@ -18,11 +19,7 @@ impl fmt::Display for Escaped<'_> {
                 continue;
             }
             f.write_str(&text[start..at])?;
-            if c == '\\' {
-                f.write_str("\\\\")?;
-            } else {
-                write!(f, "\\u{{{:x}}}", u32::from(c))?;
-            }
+            write!(f, "\\u{{{:x}}}", u32::from(c))?;
             start = at + c.len_utf8();
         }
         f.write_str(&text[start..])
@@ -37,11 +34,10 @@ impl fmt::Debug for Escaped<'_> {
     }
 }
 
-/// Control characters, line and paragraph separators, bidirectional
-/// formatting characters, and the escape character itself.
+/// Control characters, line and paragraph separators, and bidirectional
+/// formatting characters.
 fn needs_escape(c: char) -> bool {
     c.is_control()
-        || c == '\\'
         || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}')
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
@@ -56,7 +52,7 @@ mod tests {
         let escaped = Escaped(forged).to_string();
         assert_eq!(
             escaped,
-            "x\\u{d}\\u{a}2026-01-01T00:00:00Z  INFO fake\\u{1b}[2J\\u{202e}\\u{2028}\\\\u{a}é\\u{9}"
+            "x\\u{d}\\u{a}2026-01-01T00:00:00Z  INFO fake\\u{1b}[2J\\u{202e}\\u{2028}\\u{a}é\\u{9}"
         );
         assert!(!escaped.chars().any(char::is_control));
         assert_eq!(
