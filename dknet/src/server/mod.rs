@@ -44,8 +44,9 @@ use crate::dispatch::Subsystem;
 use crate::ActivateResponse;
 
 /// Out of file descriptors, how long to wait for a connection to close
-/// before trying to accept again.
-const DESCRIPTOR_PATIENCE: Duration = Duration::from_secs(1);
+/// before trying to accept again (the descriptor freed may have gone to
+/// the connection accepted just before).
+const DESCRIPTOR_PATIENCE: Duration = Duration::from_millis(100);
 
 /// What every connection of a plugin shares: the subsystems, the
 /// precomputed `Plugin.Activate` answer, the limits, the live connections
