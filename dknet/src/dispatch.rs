@@ -10,6 +10,7 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::server::Escaped;
 use crate::wire::request_body;
 use crate::{Context, DriverError};
 
@@ -98,11 +99,12 @@ fn record_ids(request: &impl RequestIds) {
     if span.is_disabled() {
         return;
     }
+    // Text from the request: escaped, so that it cannot forge log lines.
     if let Some(id) = request.network_id() {
-        span.record("network_id", id);
+        span.record("network_id", tracing::field::display(Escaped(id)));
     }
     if let Some(id) = request.endpoint_id() {
-        span.record("endpoint_id", id);
+        span.record("endpoint_id", tracing::field::display(Escaped(id)));
     }
 }
 

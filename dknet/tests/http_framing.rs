@@ -1,6 +1,7 @@
 //! HTTP/1.1 as clients other than dockerd speak it: pipelined requests,
 //! heads and bodies in any number of pieces, `Expect: 100-continue`,
-//! `Connection: close`, HTTP/1.0, and the framings the server refuses.
+//! `Connection: close`, HTTP/1.0, `HEAD`, absolute-form targets, and the
+//! framings the server refuses (RFC 9112).
 
 mod common;
 
@@ -108,7 +109,37 @@ async fn the_connection_closes_after_the_answer_when_the_client_says_so() {
 #[tokio::test]
 async fn framings_the_server_cannot_read_are_refused_and_the_connection_closed() {
     let many_headers: String = (0..100).map(|n| format!("X-{n}: y\r\n")).collect();
-    let cases: [(Vec<u8>, u16, &str); 6] = [
+    let chunked = |version: &str, codings: &str, body: &str| -> Vec<u8> {
+        format!("POST {DELETE} HTTP/{version}\r\nTransfer-Encoding: {codings}\r\n\r\n{body}").into()
+    };
+    let cases: [(Vec<u8>, u16, &str); 13] = [
+        // RFC 9112 6.1: faulty framing.
+        (chunked("1.0", "chunked", "0\r\n\r\n"), 400, "HTTP/1.0"),
+        // RFC 9112 6.3: the final coding is not chunked.
+        (
+            chunked("1.1", "chunked, identity", ""),
+            400,
+            "final transfer coding",
+        ),
+        (chunked("1.1", "identity", ""), 400, "final transfer coding"),
+        (chunked("1.1", "xchunked", ""), 400, "final transfer coding"),
+        (
+            chunked("1.1", "chunked, chunked", ""),
+            400,
+            "more than once",
+        ),
+        // RFC 9112 7.1.2: a trailer line that is not a field.
+        (
+            chunked("1.1", "chunked", "0\r\nnot a field\r\n\r\n"),
+            400,
+            "trailer line",
+        ),
+        // A TLS ClientHello: no line feed will ever come.
+        (
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03".to_vec(),
+            400,
+            "not valid HTTP/1.1",
+        ),
         (
             format!("POST {DELETE} HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n").into(),
             501,
@@ -167,6 +198,35 @@ async fn a_query_does_not_change_the_method() {
     let answer = raw
         .exchange(&post("/Plugin.Activate?verbose=1", &[], b""))
         .await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.json()["Implements"][0], "NetworkDriver");
+    plugin.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn head_is_answered_without_a_body() {
+    for transport in TRANSPORTS {
+        let plugin = serve_driver(Empty, transport).await;
+        let mut raw = plugin.raw().await;
+        raw.send(b"HEAD /Plugin.Activate HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await;
+        let head = raw.read_head().await;
+        assert_eq!(head.status, 405, "{transport:?}");
+        assert_eq!(head.header("allow"), Some("POST"));
+        // The next answer follows the head at once: no body came between.
+        let next = raw.exchange(&post("/Plugin.Activate", &[], b"")).await;
+        assert_eq!(next.status, 200, "{transport:?}");
+        assert_eq!(next.json()["Implements"][0], "NetworkDriver");
+        plugin.stop().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn an_absolute_form_target_routes_by_its_path() {
+    let plugin = serve_driver(Empty, common::Transport::Tcp).await;
+    let mut raw = plugin.raw().await;
+    let request = b"POST http://plugin/Plugin.Activate HTTP/1.1\r\nHost: plugin\r\n\r\n";
+    let answer = raw.exchange(request).await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.json()["Implements"][0], "NetworkDriver");
     plugin.stop().await.unwrap();

@@ -148,6 +148,38 @@ async fn a_half_sent_request_head_does_not_hold_up_shutdown() {
     }
 }
 
+#[tokio::test]
+async fn a_missing_body_or_an_unread_answer_does_not_hold_up_shutdown() {
+    for transport in TRANSPORTS {
+        // Every limit far beyond the test's deadline: only closing the
+        // connections that run no call lets the plugin stop in time.
+        let long = Duration::from_secs(600);
+        let plugin = Plugin::new()
+            .network_driver(Empty)
+            .grace_period(long)
+            .body_read_timeout(long)
+            .idle_timeout(long);
+        let plugin = serve(plugin, transport).await;
+        let mut half_body = plugin.raw().await;
+        half_body
+            .send(b"POST /NetworkDriver.Leave HTTP/1.1\r\nContent-Length: 100\r\n\r\n{")
+            .await;
+        let mut unread = plugin.raw().await;
+        let activates = post("/Plugin.Activate", &[], b"").repeat(64);
+        let blocked = unread
+            .send_until_blocked(&activates, Duration::from_secs(2))
+            .await;
+        assert!(blocked, "{transport:?}: the plugin never stopped reading");
+        within(
+            "run() with a missing body and unread answers",
+            plugin.stop(),
+        )
+        .await
+        .unwrap();
+        assert!(half_body.closed().await, "{transport:?}");
+    }
+}
+
 /// A join that runs on after its connection is gone, until released.
 struct Detached {
     started: mpsc::UnboundedSender<()>,

@@ -102,3 +102,52 @@ async fn requests_are_traced_with_their_ids_and_outcome() {
         assert!(answered.contains(part), "{part:?} missing in {answered}");
     }
 }
+
+/// A driver whose failure quotes the request, as drivers do.
+struct Quoting;
+
+impl NetworkDriver for Quoting {
+    async fn join(
+        self: Arc<Self>,
+        request: JoinRequest,
+        _context: Context,
+    ) -> Result<JoinResponse, DriverError> {
+        Err(DriverError::new(format!(
+            "no sandbox {}",
+            request.sandbox_key
+        )))
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn text_from_a_request_cannot_forge_log_lines() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let plugin = serve_driver(Quoting, Transport::Unix).await;
+    let forged = "x\r\n2026-01-01T00:00:00Z  INFO forged\u{1b}[2J\u{2028}";
+    let body = serde_json::json!({
+        "NetworkID": forged,
+        "EndpointID": forged,
+        "SandboxKey": forged,
+    });
+    let mut raw = plugin.raw().await;
+    let join = common::post("/NetworkDriver.Join", &[], body.to_string().as_bytes());
+    assert_eq!(raw.exchange(&join).await.status, 500);
+    plugin.stop().await.unwrap();
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("forged"), "{log}");
+    assert!(
+        !log.lines()
+            .any(|line| line.starts_with("2026-01-01T00:00:00Z")),
+        "a forged line: {log}"
+    );
+    assert!(!log.contains('\u{1b}'), "an escape sequence: {log}");
+    assert!(!log.contains('\u{2028}'), "a line separator: {log}");
+}

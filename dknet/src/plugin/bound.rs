@@ -122,15 +122,15 @@ impl BoundPlugin {
 }
 
 /// Accept errors are about one connection or a passing shortage (too many
-/// open files): log, free a file by closing an idle connection, or pause
-/// briefly when there is none, and keep serving.
+/// open files): log, and when out of files, evict a connection (at most one
+/// per connection admitted) and wait for one to close, and keep serving.
 async fn accept_failed(server: &Server, error: &io::Error) {
     tracing::warn!(%error, "cannot accept a connection");
     let exhausted = matches!(
         error.raw_os_error(),
         Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
     );
-    if exhausted && !server.evict_idle() {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    if exhausted {
+        server.free_a_descriptor().await;
     }
 }

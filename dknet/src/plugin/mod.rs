@@ -182,6 +182,16 @@ impl Plugin {
         self
     }
 
+    /// The most memory request bodies being read may hold, all
+    /// connections together, besides [`Plugin::body_limit`] for each: a
+    /// body that would take more is answered 503 `{"Err"}` and its
+    /// connection closed. Small bodies (dockerd's are) never count against
+    /// it. Default: 32 MiB. See `docs/limits.md`.
+    pub fn body_budget(mut self, bytes: usize) -> Self {
+        self.limits.body_budget = bytes;
+        self
+    }
+
     /// How long a client may take to send a request head once its first
     /// byte arrived; slower connections are closed. Default: 10 s.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
@@ -206,9 +216,10 @@ impl Plugin {
     }
 
     /// How many connections are served at once. A new connection beyond it
-    /// closes the one idle longest (then one still sending its request
-    /// head), never one with a request in flight; if every connection has
-    /// one, it waits. Default: 512 (dockerd keeps at most 6 idle ones).
+    /// closes the one that has waited longest (idle, or still sending its
+    /// request, or not reading its answer), never one whose driver call
+    /// runs; if every connection has a call running, it waits. Default:
+    /// 512 (dockerd keeps at most 6 idle ones).
     pub fn max_connections(mut self, connections: usize) -> Self {
         self.limits.max_connections = connections;
         self

@@ -27,6 +27,8 @@ const BARE_LF: &str = "a line ends in a bare LF";
 const CR_WITHOUT_LF: &str = "a CR is not followed by LF";
 const DATA_WITHOUT_CRLF: &str = "a chunk's data is not followed by CRLF";
 const TRAILERS_TOO_LONG: &str = "the trailers are too long";
+const TRAILER_NOT_A_FIELD: &str = "a trailer line is not `name: value`";
+const TRAILER_CONTROL: &str = "a trailer value holds a control character";
 
 /// Decodes one chunked body, fed piece by piece.
 pub(super) struct ChunkedBody {
@@ -91,13 +93,16 @@ enum SizeLine {
     Cr(u64),
 }
 
-/// Where in the trailer section.
+/// Where in the trailer section, whose field lines are checked (RFC 9112
+/// 5: a name, a colon, a value without controls; no obs-fold) and ignored.
 #[derive(Debug, Clone, Copy)]
 enum Trailers {
     /// At the start of a field line, or of the final empty line.
     LineStart,
-    /// In an ignored field line, which the CR ends.
-    Field,
+    /// In a field's name, which a colon ends.
+    Name,
+    /// In a field's value, which the CR ends.
+    Value,
     /// After a field line's CR, where the LF must come.
     FieldCr,
     /// After the final empty line's CR, where the LF ending the body must
@@ -138,6 +143,11 @@ impl ChunkedBody {
                 }
             };
         }
+    }
+
+    /// The bytes the data so far holds in memory.
+    pub(super) fn held(&self) -> usize {
+        self.data.capacity()
     }
 
     /// The whole body's data, once `decode` returned `Ok(true)`. A body
@@ -233,18 +243,28 @@ impl ChunkedBody {
     }
 }
 
-/// Reads one byte of the trailer section, whose fields are skipped.
+/// Reads one byte of the trailer section, whose fields are checked and
+/// skipped.
 fn trailers(at: Trailers, byte: u8) -> Result<State, ChunkedError> {
     let next = match (at, byte) {
-        (Trailers::LineStart | Trailers::Field, b'\n') => return Err(malformed(BARE_LF)),
+        (Trailers::LineStart | Trailers::Value, b'\n') => return Err(malformed(BARE_LF)),
         (Trailers::LineStart, b'\r') => Trailers::FinalCr,
-        (Trailers::Field, b'\r') => Trailers::FieldCr,
-        (Trailers::LineStart | Trailers::Field, _) => Trailers::Field,
+        (Trailers::LineStart | Trailers::Name, _) if is_token(byte) => Trailers::Name,
+        (Trailers::Name, b':') => Trailers::Value,
+        (Trailers::LineStart | Trailers::Name, _) => return Err(malformed(TRAILER_NOT_A_FIELD)),
+        (Trailers::Value, b'\r') => Trailers::FieldCr,
+        (Trailers::Value, b' ' | b'\t' | 0x21..=0x7e | 0x80..) => Trailers::Value,
+        (Trailers::Value, _) => return Err(malformed(TRAILER_CONTROL)),
         (Trailers::FieldCr, b'\n') => Trailers::LineStart,
         (Trailers::FinalCr, b'\n') => return Ok(State::Done),
         (Trailers::FieldCr | Trailers::FinalCr, _) => return Err(malformed(CR_WITHOUT_LF)),
     };
     Ok(State::Framing(Framing::Trailers(next)))
+}
+
+/// Whether `byte` may be in a field name (RFC 9110 5.6.2's `tchar`).
+fn is_token(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
 }
 
 /// `size` with the hex digit `byte` appended.
@@ -383,10 +403,35 @@ mod tests {
 
     #[test]
     fn trailers_are_skipped() {
-        let wire = b"2\r\nok\r\n0\r\nA: 1\r\nB:\r\n \t folded\r\n\r\n";
+        let wire = b"2\r\nok\r\n0\r\nA: 1\r\nB:\r\nX-Y_z:\t v \xff\r\n\r\n";
         let (body, rest) = decode_whole(wire, LIMIT).unwrap();
         assert_eq!(&body[..], b"ok");
         assert!(rest.is_empty());
+    }
+
+    #[test]
+    fn malformed_trailer_lines_are_refused() {
+        for wire in [
+            &b"0\r\nA: 1\r\n \t folded\r\n\r\n"[..],
+            b"0\r\nno colon\r\n\r\n",
+            b"0\r\n: no name\r\n\r\n",
+            b"0\r\nA : space before the colon\r\n\r\n",
+            b"0\r\nA\r\n\r\n",
+        ] {
+            assert_eq!(
+                error(wire, LIMIT),
+                malformed(TRAILER_NOT_A_FIELD),
+                "{wire:?}"
+            );
+        }
+        assert_eq!(
+            error(b"0\r\nA: \x00\r\n\r\n", LIMIT),
+            malformed(TRAILER_CONTROL)
+        );
+        assert_eq!(
+            error(b"0\r\nA: \x1b[2J\r\n\r\n", LIMIT),
+            malformed(TRAILER_CONTROL)
+        );
     }
 
     #[test]
@@ -600,13 +645,15 @@ mod tests {
         assert_eq!(&decode_whole(&wire, LIMIT).unwrap().0[..], b"xxx");
     }
 
-    /// A trailer section of `len` bytes, CRLFs included, in lines of at
-    /// most 100.
+    /// A trailer section of `len` bytes, CRLFs included, in `a:aaa` lines
+    /// of at most 100.
     fn trailer_fields(len: usize) -> Vec<u8> {
         let mut fields = Vec::new();
         while fields.len() < len {
             let line = (len - fields.len()).min(100);
-            fields.resize(fields.len() + line - CRLF_LEN, b'a');
+            let start = fields.len();
+            fields.resize(start + line - CRLF_LEN, b'a');
+            fields[start + 1] = b':';
             fields.extend_from_slice(b"\r\n");
         }
         assert_eq!(fields.len(), len);

@@ -60,7 +60,7 @@ pub(super) fn parse(input: &[u8]) -> Result<Option<Head>, Answer> {
     let (Some(method), Some(target)) = (request.method, request.path) else {
         return Err(not_http("no request line"));
     };
-    let path = target.split('?').next().unwrap_or_default();
+    let path = origin_path(target);
     let mut head = Head {
         len,
         method: range_in(input, method),
@@ -70,7 +70,8 @@ pub(super) fn parse(input: &[u8]) -> Result<Option<Head>, Answer> {
         expects_continue: false,
     };
     let mut length = None;
-    let mut chunked = false;
+    // Every coding named, in order, across all Transfer-Encoding fields.
+    let mut codings: Vec<&[u8]> = Vec::new();
     for header in request.headers.iter() {
         let name = header.name;
         if name.eq_ignore_ascii_case("content-length") {
@@ -80,13 +81,13 @@ pub(super) fn parse(input: &[u8]) -> Result<Option<Head>, Answer> {
             }
             length = Some(value);
         } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            if !header.value.trim_ascii().eq_ignore_ascii_case(b"chunked") || chunked {
-                return Err(Answer::failed(
-                    501,
-                    "only one transfer coding is supported: chunked".to_owned(),
-                ));
-            }
-            chunked = true;
+            codings.extend(
+                header
+                    .value
+                    .split(|&byte| byte == b',')
+                    .map(<[u8]>::trim_ascii)
+                    .filter(|coding| !coding.is_empty()),
+            );
         } else if name.eq_ignore_ascii_case("connection") {
             head.close |= has_token(header.value, b"close");
         } else if name.eq_ignore_ascii_case("expect") {
@@ -96,6 +97,7 @@ pub(super) fn parse(input: &[u8]) -> Result<Option<Head>, Answer> {
                 .eq_ignore_ascii_case(b"100-continue");
         }
     }
+    let chunked = transfer_codings(&codings, request.version)?;
     head.body = match (length, chunked) {
         (Some(_), true) => {
             // Two framings: a proxy in front could read another body than
@@ -107,6 +109,53 @@ pub(super) fn parse(input: &[u8]) -> Result<Option<Head>, Answer> {
     };
     head.expects_continue &= request.version == Some(1);
     Ok(Some(head))
+}
+
+/// Whether the `codings` of a request of HTTP/1.`version` frame its body
+/// as chunked (none: no). RFC 9112 6.1: a request whose final coding is not
+/// `chunked` cannot be framed, nor can an HTTP/1.0 one with any coding
+/// (both 400, and the connection closes); `chunked` applies once. dknet
+/// decodes no other coding: one before a final `chunked` is 501 (RFC 9110
+/// 15.6.2).
+fn transfer_codings(codings: &[&[u8]], version: Option<u8>) -> Result<bool, Answer> {
+    let Some((last, earlier)) = codings.split_last() else {
+        return Ok(false);
+    };
+    if version == Some(0) {
+        return Err(not_http("Transfer-Encoding in an HTTP/1.0 request"));
+    }
+    let is_chunked = |coding: &&[u8]| coding.eq_ignore_ascii_case(b"chunked");
+    if !is_chunked(last) {
+        return Err(not_http("the final transfer coding is not chunked"));
+    }
+    if earlier.iter().any(is_chunked) {
+        return Err(not_http("chunked is applied more than once"));
+    }
+    if !earlier.is_empty() {
+        let message = "only one transfer coding is supported: chunked".to_owned();
+        return Err(Answer::failed(501, message));
+    }
+    Ok(true)
+}
+
+/// The path of a request target, without its query: an origin-form target
+/// (`/Plugin.Activate?x`) as it is, an absolute-form one
+/// (`http://plugin/Plugin.Activate`) by its path, which RFC 9112 3.2.2 says
+/// a server must accept (empty if it has none).
+fn origin_path(target: &str) -> &str {
+    let target = target.split('?').next().unwrap_or_default();
+    let Some(scheme_end) = target.find("://") else {
+        return target;
+    };
+    let scheme = &target[..scheme_end];
+    if !(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) {
+        return target;
+    }
+    let authority_and_path = &target[scheme_end + 3..];
+    let path_start = authority_and_path
+        .find('/')
+        .unwrap_or(authority_and_path.len());
+    &authority_and_path[path_start..]
 }
 
 /// Where `part`, a slice of `whole`, lies in it.
@@ -216,10 +265,22 @@ mod tests {
         }
         for unsupported in [
             "POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
-            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n",
         ] {
             assert_eq!(refused(unsupported.as_bytes()), 501, "{unsupported}");
         }
+        for unframed in [
+            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, identity\r\n\r\n",
+            "POST / HTTP/1.1\r\nTransfer-Encoding: identity\r\n\r\n",
+            "POST / HTTP/1.1\r\nTransfer-Encoding: xchunked\r\n\r\n",
+            "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+            "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+        ] {
+            assert_eq!(refused(unframed.as_bytes()), 400, "{unframed}");
+        }
+        let listed = head("POST / HTTP/1.1\r\nTransfer-Encoding: , chunked ,\r\n\r\n");
+        assert_eq!(listed.body, Framing::Chunked);
     }
 
     #[test]
@@ -237,5 +298,28 @@ mod tests {
         assert!(parsed.expects_continue);
         let old = head("POST / HTTP/1.0\r\nExpect: 100-continue\r\n\r\n");
         assert!(!old.expects_continue);
+    }
+
+    #[test]
+    fn absolute_form_targets_route_by_their_path() {
+        for (target, path) in [
+            ("http://plugin/Plugin.Activate", "/Plugin.Activate"),
+            ("HTTP://plugin:80/Plugin.Activate?x=1", "/Plugin.Activate"),
+            ("https://plugin", ""),
+            ("/a://b", "/a://b"),
+        ] {
+            let text = format!("POST {target} HTTP/1.1\r\n\r\n");
+            assert_eq!(&text[head(&text).path], path, "{target}");
+        }
+    }
+
+    #[test]
+    fn what_cannot_be_http_is_refused_from_its_first_bytes() {
+        // The first bytes of a TLS ClientHello.
+        assert_eq!(
+            refused(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"),
+            400
+        );
+        assert_eq!(refused(b"POST /\x00"), 400);
     }
 }

@@ -6,12 +6,18 @@ use std::time::Duration;
 /// The default request body limit: 1 MiB.
 const DEFAULT_BODY_LIMIT: usize = 1 << 20;
 
+/// The default memory budget of all request bodies together: 32 MiB.
+pub(crate) const DEFAULT_BODY_BUDGET: usize = 32 << 20;
+
 /// The bounds every connection is served within (see the `Plugin` options
 /// of the same names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Limits {
     /// The largest request body; larger ones get 413.
     pub(crate) body_limit: usize,
+    /// The most memory request bodies may hold, all connections together;
+    /// a body that would need more gets 503.
+    pub(crate) body_budget: usize,
     /// How long a request head may take once its first byte arrived.
     pub(crate) header_read_timeout: Duration,
     /// How long a request body may take once its head was read, and an
@@ -32,11 +38,12 @@ impl Limits {
 
 impl Default for Limits {
     /// dockerd writes a request at once and drops its idle connections
-    /// after 30 s (PROTOCOL.md 4.2): 10 s to send a head or a body, 90 s
-    /// of idleness, 512 connections.
+    /// after 30 s (`docs/protocol.md`): 10 s to send a head or a body, 90 s
+    /// of idleness, 512 connections, 32 MiB for the bodies being read.
     fn default() -> Self {
         Self {
             body_limit: DEFAULT_BODY_LIMIT,
+            body_budget: DEFAULT_BODY_BUDGET,
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(90),

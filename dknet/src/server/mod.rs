@@ -1,42 +1,52 @@
 //! The HTTP server: serves a plugin's [`Subsystem`]s over any byte stream,
-//! one task per connection, HTTP/1.1 keep-alive, with DESIGN.md's error
-//! contract (see [`connection`] for reading requests and writing answers,
-//! [`http`] for the request path and [`response`] for the answers), within
-//! the [`Limits`] that keep clients from starving it ([`connections`]).
+//! one task per connection, HTTP/1.1 keep-alive, with the error contract of
+//! `docs/design.md` (see [`http_connection`] for reading requests and
+//! writing answers, [`request`] for routing and panic isolation and
+//! [`response`] for the answers), within the [`Limits`] that keep clients
+//! from starving it ([`registry`], [`budget`]).
 
-mod call;
+mod budget;
 mod chunked;
-mod connection;
-mod connections;
 mod date;
 mod fd_limit;
 mod head;
-mod http;
+mod http_connection;
+mod in_place_call;
 mod limits;
+mod log_text;
+mod registry;
+mod request;
 mod response;
 
 pub(crate) use fd_limit::raise_open_file_limit;
 pub(crate) use limits::Limits;
+pub(crate) use log_text::Escaped;
 #[cfg(feature = "testing")]
 pub(crate) use response::MEDIA_TYPE;
 
-use std::future::{poll_fn, Future};
+use std::future::poll_fn;
 use std::io;
-use std::pin::{pin, Pin};
+use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::Poll;
+use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::time::{Instant, Sleep};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use self::connection::Connection;
-use self::connections::{Connections, Order, Phase};
+use self::budget::Budget;
+use self::http_connection::Connection;
+use self::registry::{Conn, Connections, Order};
 use crate::dispatch::Subsystem;
 use crate::ActivateResponse;
+
+/// Out of file descriptors, how long to wait for a connection to close
+/// before trying to accept again (the descriptor freed may have gone to
+/// the connection accepted just before).
+const DESCRIPTOR_PATIENCE: Duration = Duration::from_millis(100);
 
 /// What every connection of a plugin shares: the subsystems, the
 /// precomputed `Plugin.Activate` answer, the limits, the live connections
@@ -45,6 +55,8 @@ pub(crate) struct Server {
     subsystems: Box<[Arc<dyn Subsystem>]>,
     activation: Bytes,
     limits: Limits,
+    /// What request bodies may hold in memory, all connections together.
+    budget: Budget,
     connections: Connections,
     calls: TaskTracker,
     /// Cancelled when the shutdown grace period is over: calls still
@@ -58,7 +70,6 @@ enum End {
     Stopped,
     Forced,
     Evicted,
-    TimedOut(Phase),
 }
 
 impl Server {
@@ -73,6 +84,7 @@ impl Server {
             subsystems: subsystems.into_boxed_slice(),
             activation: Bytes::from(activation),
             limits,
+            budget: Budget::new(limits.body_budget),
             connections: Connections::new(limits.max_connections),
             calls: TaskTracker::new(),
             calls_cut: CancellationToken::new(),
@@ -93,10 +105,13 @@ impl Server {
         self.connections.room().await;
     }
 
-    /// Closes a connection without a request in flight, to free its file
-    /// descriptor; false if every connection has one.
-    pub(crate) fn evict_idle(&self) -> bool {
-        self.connections.evict_one()
+    /// Out of file descriptors: evicts one connection (at most one per
+    /// connection admitted), then completes once a connection has closed,
+    /// or after a while, for the listener to try again.
+    pub(crate) async fn free_a_descriptor(&self) {
+        self.connections
+            .free_a_descriptor(DESCRIPTOR_PATIENCE)
+            .await;
     }
 
     /// The driver calls started and not finished.
@@ -104,8 +119,8 @@ impl Server {
         &self.calls
     }
 
-    /// Tells every connection to close once its request in flight (if
-    /// any) is answered.
+    /// Tells every connection to close once its driver call (if one
+    /// runs) is answered; the others close at once.
     pub(crate) fn stop_connections(&self) {
         self.connections.order_all(Order::Stop);
     }
@@ -122,8 +137,7 @@ impl Server {
     }
 
     /// Serves one connection until the peer closes it, a limit closes it,
-    /// or an [`Order`] ends it (to stop, the request in flight finishes
-    /// first).
+    /// or an [`Order`] ends it (to stop, a running call finishes first).
     pub(crate) async fn serve_connection<I>(self: Arc<Self>, io: I)
     where
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -132,104 +146,35 @@ impl Server {
         let conn = registration.conn();
         let stopping = AtomicBool::new(false);
         let mut connection = pin!(Connection::new(io, &self, conn, &stopping).serve());
-        let mut timer = DeadlineTimer {
-            sleep: pin!(tokio::time::sleep(self.limits.idle_timeout)),
-            armed: None,
-            waiting: None,
+        let mut seen = Order::Serve;
+        let end = loop {
+            tokio::select! {
+                biased;
+                result = &mut connection => break End::Closed(result),
+                order = changed_order(conn, seen) => {
+                    seen = order;
+                    match order {
+                        Order::Serve => {}
+                        Order::Stop if !conn.call_running() => break End::Stopped,
+                        // Finish the call, answer, then close.
+                        Order::Stop => stopping.store(true, Ordering::SeqCst),
+                        Order::Evicted => break End::Evicted,
+                        Order::Close => break End::Forced,
+                    }
+                }
+            }
         };
-        let end = poll_fn(|cx| {
-            if let Poll::Ready(result) = connection.as_mut().poll(cx) {
-                return Poll::Ready(End::Closed(result));
-            }
-            match conn.order(cx) {
-                Order::Serve => {}
-                Order::Stop if !conn.in_flight() => return Poll::Ready(End::Stopped),
-                // Finish the request in flight, then close.
-                Order::Stop => stopping.store(true, Ordering::SeqCst),
-                Order::Evicted => return Poll::Ready(End::Evicted),
-                Order::Close => return Poll::Ready(End::Forced),
-            }
-            // Polling the connection may have moved the phase on.
-            if timer.expired(cx, conn.deadline(&self.limits)) {
-                return Poll::Ready(End::TimedOut(conn.phase()));
-            }
-            Poll::Pending
-        })
-        .await;
-        log_end(end, &self.limits);
+        if let End::Closed(Err(error)) = end {
+            tracing::debug!(%error, "connection closed");
+        }
     }
 }
 
-/// A connection's timer, set lazily: sooner when its deadline comes sooner,
-/// otherwise only when it fires. Each request moves the deadline on, and
-/// setting a timer every time costs more than looking again once it fires.
-struct DeadlineTimer<'a> {
-    sleep: Pin<&'a mut Sleep>,
-    /// What the timer is set to, if anything: never later than the deadline.
-    armed: Option<Instant>,
-    /// Who the armed timer wakes, once it has been polled: until it fires,
-    /// polling it again for the same task only costs time.
-    waiting: Option<Waker>,
-}
-
-impl DeadlineTimer<'_> {
-    /// True once `deadline`, the connection's as of now, has passed; else
-    /// `cx` is woken when it may have.
-    fn expired(&mut self, cx: &mut Context<'_>, deadline: Option<Instant>) -> bool {
-        if let Some(deadline) = deadline.filter(|&d| self.armed.is_none_or(|armed| d < armed)) {
-            self.set(deadline);
-        }
-        if self.armed.is_none() || self.pending(cx) {
-            return false;
-        }
-        self.armed = None;
-        match deadline {
-            None => false,
-            Some(deadline) if deadline > Instant::now() => {
-                self.set(deadline);
-                !self.pending(cx)
-            }
-            Some(_) => true,
-        }
-    }
-
-    /// True while the armed timer has not fired; it wakes `cx` when it does.
-    fn pending(&mut self, cx: &mut Context<'_>) -> bool {
-        let waits_for_cx = self
-            .waiting
-            .as_ref()
-            .is_some_and(|w| w.will_wake(cx.waker()));
-        if waits_for_cx && !self.sleep.is_elapsed() {
-            return true;
-        }
-        if self.sleep.as_mut().poll(cx).is_ready() {
-            self.waiting = None;
-            return false;
-        }
-        if !waits_for_cx {
-            self.waiting = Some(cx.waker().clone());
-        }
-        true
-    }
-
-    fn set(&mut self, deadline: Instant) {
-        self.armed = Some(deadline);
-        self.waiting = None;
-        self.sleep.as_mut().reset(deadline);
-    }
-}
-
-fn log_end(end: End, limits: &Limits) {
-    match end {
-        End::Closed(Err(error)) => tracing::debug!(%error, "connection closed"),
-        End::TimedOut(Phase::Head) => tracing::warn!(
-            timeout_ms = limits.header_read_timeout.as_millis(),
-            "closing a connection: its request head did not arrive in time"
-        ),
-        End::TimedOut(_) => tracing::debug!(
-            timeout_ms = limits.idle_timeout.as_millis(),
-            "closing an idle connection"
-        ),
-        End::Closed(Ok(())) | End::Stopped | End::Forced | End::Evicted => {}
-    }
+/// Completes with `conn`'s order once it differs from `seen`.
+async fn changed_order(conn: &Conn, seen: Order) -> Order {
+    poll_fn(|cx| match conn.order(cx) {
+        order if order == seen => Poll::Pending,
+        order => Poll::Ready(order),
+    })
+    .await
 }

@@ -61,8 +61,10 @@ impl Answer {
     }
 
     /// Appends the answer as an HTTP/1.1 response: status line, headers
-    /// and body; with `Connection: close` if `closing`.
-    pub(super) fn write(self, out: &mut Vec<u8>, closing: bool) {
+    /// and body; with `Connection: close` if `closing`; without the body
+    /// (its length still announced) if `bodiless`, the answer to `HEAD`
+    /// (RFC 9110 9.3.2).
+    pub(super) fn write(self, out: &mut Vec<u8>, closing: bool, bodiless: bool) {
         let status = self.status();
         let body = match self {
             Self::Json(body) => body,
@@ -72,7 +74,7 @@ impl Answer {
         out.extend_from_slice(b"content-type: ");
         out.extend_from_slice(MEDIA_TYPE.as_bytes());
         out.extend_from_slice(b"\r\ncontent-length: ");
-        push_decimal(out, body.len());
+        out.extend_from_slice(itoa::Buffer::new().format(body.len()).as_bytes());
         out.extend_from_slice(b"\r\ndate: ");
         push_date(out);
         out.extend_from_slice(b"\r\n");
@@ -83,7 +85,9 @@ impl Answer {
             out.extend_from_slice(b"connection: close\r\n");
         }
         out.extend_from_slice(b"\r\n");
-        out.extend_from_slice(&body);
+        if !bodiless {
+            out.extend_from_slice(&body);
+        }
     }
 }
 
@@ -97,7 +101,7 @@ fn push_status_line(out: &mut Vec<u8>, status: u16) {
         return;
     }
     out.extend_from_slice(b"HTTP/1.1 ");
-    push_decimal(out, usize::from(status));
+    out.extend_from_slice(itoa::Buffer::new().format(status).as_bytes());
     out.push(b' ');
     out.extend_from_slice(reason(status).as_bytes());
     out.extend_from_slice(b"\r\n");
@@ -115,23 +119,9 @@ fn reason(status: u16) -> &'static str {
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
         501 => "Not Implemented",
+        503 => "Service Unavailable",
         _ => "",
     }
-}
-
-/// Appends `value` in decimal digits.
-fn push_decimal(out: &mut Vec<u8>, mut value: usize) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[start..]);
 }
 
 /// The longest failure text sent or logged, in characters.
@@ -182,7 +172,7 @@ mod tests {
 
     fn written(answer: Answer, closing: bool) -> String {
         let mut out = Vec::new();
-        answer.write(&mut out, closing);
+        answer.write(&mut out, closing, false);
         String::from_utf8(out).unwrap()
     }
 
@@ -210,12 +200,13 @@ mod tests {
     }
 
     #[test]
-    fn lengths_are_written_in_decimal() {
-        for value in [0, 7, 10, 157, 1 << 20, usize::MAX] {
-            let mut out = Vec::new();
-            push_decimal(&mut out, value);
-            assert_eq!(out, value.to_string().as_bytes());
-        }
+    fn the_answer_to_head_has_no_body() {
+        let mut out = Vec::new();
+        Answer::failed(405, "no".to_owned()).write(&mut out, false, true);
+        let text = String::from_utf8(out).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        assert!(head.contains("content-length: 12"), "{head}");
+        assert_eq!(body, "");
     }
 
     #[test]

@@ -190,12 +190,42 @@ impl RawConn {
         let _ = self.0.get_mut().flush().await;
     }
 
+    /// Writes `bytes` for up to `patience`, until the peer stops reading;
+    /// true if it stopped reading (the write blocked).
+    pub async fn send_until_blocked(&mut self, bytes: &[u8], patience: Duration) -> bool {
+        let writing = async {
+            loop {
+                if self.0.get_mut().write_all(bytes).await.is_err() {
+                    return;
+                }
+            }
+        };
+        tokio::time::timeout(patience, writing).await.is_err()
+    }
+
+    /// Reads one answer's status line and headers only (the answer to
+    /// `HEAD` announces a body it does not carry).
+    pub async fn read_head(&mut self) -> RawHttp {
+        within("reading an answer's head", self.read_answer_head()).await
+    }
+
     /// Reads one answer (the server always sends Content-Length).
     pub async fn read(&mut self) -> RawHttp {
         within("reading an answer", self.read_answer()).await
     }
 
     async fn read_answer(&mut self) -> RawHttp {
+        let mut answer = self.read_answer_head().await;
+        let length: usize = answer
+            .header("content-length")
+            .map_or(0, |value| value.parse().unwrap());
+        let mut body = vec![0; length];
+        self.0.read_exact(&mut body).await.unwrap();
+        answer.body = body;
+        answer
+    }
+
+    async fn read_answer_head(&mut self) -> RawHttp {
         let mut line = String::new();
         self.0.read_line(&mut line).await.unwrap();
         let status = line
@@ -215,16 +245,10 @@ impl RawConn {
             let (name, value) = header.split_once(':').unwrap();
             headers.push((name.to_ascii_lowercase(), value.trim().to_owned()));
         }
-        let length: usize = headers
-            .iter()
-            .find(|(name, _)| name == "content-length")
-            .map_or(0, |(_, value)| value.parse().unwrap());
-        let mut body = vec![0; length];
-        self.0.read_exact(&mut body).await.unwrap();
         RawHttp {
             status,
             headers,
-            body,
+            body: Vec::new(),
         }
     }
 

@@ -9,7 +9,7 @@
 use std::any::Any;
 use std::future::{poll_fn, Future};
 use std::panic::{self, AssertUnwindSafe};
-use std::pin::{pin, Pin};
+use std::pin::Pin;
 use std::task::Poll;
 
 use bytes::Bytes;
@@ -60,7 +60,19 @@ impl<'a> InPlace<'a> {
     /// Runs the call until it returns or panics, or until `cut` is
     /// cancelled (then the call is detached and goes on).
     pub(super) async fn run(mut self, cut: &CancellationToken) -> Outcome {
-        let mut cut = pin!(cut.cancelled());
+        tokio::select! {
+            biased;
+            outcome = self.finish() => outcome,
+            () = cut.cancelled() => {
+                self.detach();
+                Outcome::Cut
+            }
+        }
+    }
+
+    /// Polls the call, in the request's span and catching panics, until it
+    /// returns or panics.
+    async fn finish(&mut self) -> Outcome {
         poll_fn(|cx| {
             let Some(call) = self.call.as_mut() else {
                 return Poll::Ready(Outcome::Cut);
@@ -69,22 +81,14 @@ impl<'a> InPlace<'a> {
             let polled = self.span.in_scope(|| {
                 panic::catch_unwind(AssertUnwindSafe(|| Pin::new(&mut *call).poll(cx)))
             });
-            match polled {
-                Ok(Poll::Ready(result)) => {
-                    self.call = None;
-                    Poll::Ready(Outcome::Returned(result))
-                }
-                Err(payload) => {
-                    // A future that panicked is never polled again.
-                    self.call = None;
-                    Poll::Ready(Outcome::Panicked(payload))
-                }
-                Ok(Poll::Pending) if cut.as_mut().poll(cx).is_ready() => {
-                    self.detach();
-                    Poll::Ready(Outcome::Cut)
-                }
-                Ok(Poll::Pending) => Poll::Pending,
-            }
+            let outcome = match polled {
+                Ok(Poll::Pending) => return Poll::Pending,
+                Ok(Poll::Ready(result)) => Outcome::Returned(result),
+                Err(payload) => Outcome::Panicked(payload),
+            };
+            // A future that finished or panicked is never polled again.
+            self.call = None;
+            Poll::Ready(outcome)
         })
         .await
     }

@@ -2,25 +2,27 @@
 //! each request answered in turn (pipelined ones included), the answer
 //! written in one piece, and the connection's [`Conn`] told each phase.
 //! A hang-up while a driver call runs drops the call, which moves to a task
-//! of its own with its context cancelled (see [`call`](super::call)).
+//! of its own with its context cancelled (see
+//! [`in_place_call`](super::in_place_call)).
 
-use std::future::{poll_fn, Future};
+use std::future::poll_fn;
 use std::io;
 use std::ops::Range;
-use std::pin::{pin, Pin};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::time::{timeout, timeout_at, Instant};
 use tokio_util::io::poll_read_buf;
 
+use super::budget::Charge;
 use super::chunked::{ChunkedBody, ChunkedError};
-use super::connections::Conn;
 use super::head::{self, Framing, Head};
-use super::http;
+use super::registry::Conn;
+use super::request;
 use super::response::{Answer, CONTINUE};
 use super::{Limits, Server};
 use crate::context::Cancellations;
@@ -29,7 +31,9 @@ use crate::context::Cancellations;
 const READ_SIZE: usize = 4096;
 
 /// A buffer grown past this by a large request is not kept for the next.
-const KEPT_BUFFER: usize = 64 * 1024;
+/// Request bodies are charged to the server's [`Budget`](super::budget)
+/// for what the buffers hold beyond it.
+const KEPT_BUFFER: usize = 32 * 1024;
 
 /// A connection being served.
 pub(super) struct Connection<'a, I> {
@@ -41,7 +45,9 @@ pub(super) struct Connection<'a, I> {
     input: BytesMut,
     /// The answer being written.
     output: Vec<u8>,
-    /// Set when the plugin stops: the request in flight is the last.
+    /// What the body being read holds of the server's memory budget.
+    charge: Charge<'a>,
+    /// Set when the plugin stops: the request being handled is the last.
     stopping: &'a AtomicBool,
 }
 
@@ -51,6 +57,9 @@ enum Framed {
     Whole(Bytes),
     /// A chunked body that cannot be read.
     Broken(ChunkedError),
+    /// The bodies of all connections would hold more memory than the
+    /// server's budget.
+    OverBudget,
     /// The client hung up.
     HungUp,
 }
@@ -63,6 +72,18 @@ enum Body {
     Refused(Answer),
     /// The client hung up.
     HungUp,
+}
+
+/// How waiting for a request head ended.
+enum HeadRead {
+    /// All of it is here.
+    Complete(Head),
+    /// It cannot be served; the answer closes the connection.
+    Refused(Answer),
+    /// The client closed the connection, or let it idle too long.
+    Gone,
+    /// It did not arrive within the header read timeout.
+    TooSlow,
 }
 
 impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
@@ -79,6 +100,7 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
             cancellations: Arc::default(),
             input: BytesMut::new(),
             output: Vec::new(),
+            charge: server.budget.charge(),
             stopping,
         }
     }
@@ -88,11 +110,19 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
     pub(super) async fn serve(mut self) -> io::Result<()> {
         loop {
             let head = match self.read_head().await? {
-                Some(Ok(head)) => head,
-                Some(Err(refusal)) => return self.close_with(refusal).await,
-                None => return Ok(()),
+                HeadRead::Complete(head) => head,
+                HeadRead::Refused(refusal) => return self.close_with(refusal, false).await,
+                HeadRead::Gone => return Ok(()),
+                HeadRead::TooSlow => {
+                    let timeout_ms = self.server.limits.header_read_timeout.as_millis();
+                    tracing::warn!(
+                        timeout_ms,
+                        "closing a connection: its request head did not arrive in time"
+                    );
+                    return Ok(());
+                }
             };
-            let in_flight = self.conn.request();
+            self.conn.head_read();
             let head_bytes = self.input.split_to(head.len).freeze();
             let (Some(http_method), Some(path)) = (
                 text(&head_bytes, &head.method),
@@ -102,22 +132,28 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
                 // checked again (a few instructions) to take them as text
                 // from the frozen head without `unsafe`.
                 let message = "the request is not valid HTTP/1.1: the request line is not text";
-                return self
-                    .close_with(Answer::failed(400, message.to_owned()))
-                    .await;
+                let refusal = Answer::failed(400, message.to_owned());
+                return self.close_with(refusal, false).await;
             };
+            let bodiless = http_method == "HEAD";
             let body = match self.read_body(&head, path).await? {
                 Body::Read(body) => body,
-                Body::Refused(refusal) => return self.close_with(refusal).await,
+                Body::Refused(refusal) => return self.close_with(refusal, bodiless).await,
                 Body::HungUp => return Ok(()),
+            };
+            // The request is complete: the connection turns busy, unless it
+            // was evicted first (then nothing of the request has run).
+            let Some(busy) = self.conn.request_complete() else {
+                return Ok(());
             };
             let request_size = head.len + body.len();
             let Some(answer) = self.answer(http_method, path, body).await else {
                 return Ok(());
             };
-            drop(in_flight);
+            drop(busy);
+            self.charge.release();
             let closing = head.close || self.stopping.load(Ordering::SeqCst);
-            self.write(answer, closing).await?;
+            self.write(answer, closing, bodiless).await?;
             if closing {
                 return self.io.shutdown().await;
             }
@@ -125,37 +161,65 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
         }
     }
 
-    /// The next request head, once all of it is here; `None` if the client
-    /// closes the connection first.
-    async fn read_head(&mut self) -> io::Result<Option<Result<Head, Answer>>> {
-        // What a pipelining client sent already is looked at first.
+    /// The next request head, once all of it is here; the connection may
+    /// idle for the idle timeout before its first byte, then the head has
+    /// the header read timeout to arrive.
+    async fn read_head(&mut self) -> io::Result<HeadRead> {
+        let limits = self.server.limits;
+        let mut deadline = if self.input.is_empty() {
+            Instant::now() + limits.idle_timeout
+        } else {
+            // A pipelined request's first bytes are here.
+            Instant::now() + limits.header_read_timeout
+        };
+        // The head is parsed again only when a line was completed, or when
+        // what arrived of the request line doubled: a client sending it a
+        // byte at a time costs one parse per line, not one per byte, and
+        // what cannot be HTTP (a TLS handshake) is refused at once.
+        let mut parsed_at = 0;
         let mut new_line = true;
         loop {
-            // The head is parsed again only when a line was completed: a
-            // client sending it a byte at a time costs one parse per line,
-            // not one per byte.
-            let worth_parsing = new_line || self.input.len() > Limits::MAX_HEAD_BYTES;
+            let worth_parsing = new_line
+                || self.input.len() >= 2 * parsed_at
+                || self.input.len() > Limits::MAX_HEAD_BYTES;
             if worth_parsing && !self.input.is_empty() {
+                parsed_at = self.input.len();
                 match head::parse(&self.input) {
                     Ok(None) => {}
-                    parsed => return Ok(parsed.transpose()),
+                    Ok(Some(head)) => return Ok(HeadRead::Complete(head)),
+                    Err(refusal) => return Ok(HeadRead::Refused(refusal)),
                 }
             }
             let before = self.input.len();
-            if self.read_some(READ_SIZE).await? == 0 {
-                return Ok(None);
+            let Ok(read) = timeout_at(deadline, self.read_some(READ_SIZE)).await else {
+                return Ok(if before == 0 {
+                    tracing::debug!(
+                        timeout_ms = limits.idle_timeout.as_millis(),
+                        "closing an idle connection"
+                    );
+                    HeadRead::Gone
+                } else {
+                    HeadRead::TooSlow
+                });
+            };
+            if read? == 0 {
+                return Ok(HeadRead::Gone);
             }
-            self.conn.received();
+            if before == 0 {
+                self.conn.received();
+                deadline = Instant::now() + limits.header_read_timeout;
+            }
             new_line = self.input[before..].contains(&b'\n');
         }
     }
 
-    /// Reads the body `head` announces, within the body limit and
-    /// timeout; `path` names the method in refusals.
+    /// Reads the body `head` announces, within the body limit, the memory
+    /// budget and the body read timeout; `path` names the method in
+    /// refusals.
     async fn read_body(&mut self, head: &Head, path: &str) -> io::Result<Body> {
         let limits = self.server.limits;
         // Named only in a refusal.
-        let method = || http::method_name(path).unwrap_or("the request");
+        let method = || request::method_name(path).unwrap_or("the request");
         let too_large = || {
             let (method, limit) = (method(), limits.body_limit);
             let message = format!("{method}: the request body is larger than {limit} bytes");
@@ -169,7 +233,7 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
             }
         }
         let reading = self.read_framed_body(head.body, head.expects_continue);
-        let Some(read) = within(limits.body_read_timeout, reading).await else {
+        let Ok(read) = timeout(limits.body_read_timeout, reading).await else {
             let (method, seconds) = (method(), limits.body_read_timeout.as_secs_f64());
             let message = format!("{method}: the request body did not arrive within {seconds} s");
             return Ok(Body::Refused(Answer::failed(408, message)));
@@ -177,6 +241,14 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
         Ok(match read? {
             Framed::Whole(body) => Body::Read(body),
             Framed::HungUp => Body::HungUp,
+            Framed::OverBudget => {
+                let (method, budget) = (method(), limits.body_budget);
+                let message = format!(
+                    "{method}: the plugin holds its limit of {budget} bytes of request bodies \
+                     already; try again"
+                );
+                Body::Refused(Answer::failed(503, message))
+            }
             Framed::Broken(ChunkedError::TooLarge) => too_large(),
             Framed::Broken(ChunkedError::Malformed(what)) => {
                 let message = format!("{}: cannot read the request body: {what}", method());
@@ -200,6 +272,9 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
                 }
                 while self.input.len() < length {
                     let missing = length - self.input.len();
+                    if !self.reserve_charged(missing, 0) {
+                        return Ok(Framed::OverBudget);
+                    }
                     if self.read_some(missing).await? == 0 {
                         return Ok(Framed::HungUp);
                     }
@@ -217,6 +292,9 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
                         Ok(false) => {}
                         Err(error) => return Ok(Framed::Broken(error)),
                     }
+                    if !self.reserve_charged(READ_SIZE, body.held()) {
+                        return Ok(Framed::OverBudget);
+                    }
                     if self.read_some(READ_SIZE).await? == 0 {
                         return Ok(Framed::HungUp);
                     }
@@ -224,6 +302,16 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
                 Ok(Framed::Whole(body.into_body()))
             }
         }
+    }
+
+    /// Makes room in the input buffer for `wanted` more bytes (see
+    /// [`Connection::read_some`]) and charges what the buffer and `held`
+    /// bytes of a decoded body take beyond [`KEPT_BUFFER`] to the budget;
+    /// false if the budget has not that much left.
+    fn reserve_charged(&mut self, wanted: usize, held: usize) -> bool {
+        self.input.reserve(read_size(wanted));
+        let holding = self.input.capacity() + held;
+        self.charge.hold(holding.saturating_sub(KEPT_BUFFER))
     }
 
     /// The answer to a request, or `None` if the client hung up first.
@@ -235,30 +323,24 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
             input,
             ..
         } = self;
-        let mut answering = pin!(http::handle(server, cancellations, http_method, path, body));
-        poll_fn(|cx| {
-            if let Poll::Ready(answer) = answering.as_mut().poll(cx) {
-                return Poll::Ready(Some(answer));
-            }
-            if hung_up(cx, io, input) {
-                return Poll::Ready(None);
-            }
-            Poll::Pending
-        })
-        .await
+        tokio::select! {
+            answer = request::handle(server, cancellations, http_method, path, body) => Some(answer),
+            () = hang_up(io, input) => None,
+        }
     }
 
-    /// Writes `answer`, which the client must take within the body read
-    /// timeout: a client that stops reading does not hold its connection.
-    async fn write(&mut self, answer: Answer, closing: bool) -> io::Result<()> {
+    /// Writes `answer` (its head only if `bodiless`), which the client
+    /// must take within the body read timeout: a client that stops reading
+    /// does not hold its connection.
+    async fn write(&mut self, answer: Answer, closing: bool, bodiless: bool) -> io::Result<()> {
         let Self { io, output, .. } = self;
         output.clear();
-        answer.write(output, closing);
+        answer.write(output, closing, bodiless);
         let writing = async {
             io.write_all(output).await?;
             io.flush().await
         };
-        let Some(written) = within(self.server.limits.body_read_timeout, writing).await else {
+        let Ok(written) = timeout(self.server.limits.body_read_timeout, writing).await else {
             let message = "the client did not take its answer in time";
             return Err(io::Error::new(io::ErrorKind::TimedOut, message));
         };
@@ -267,18 +349,20 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
         Ok(())
     }
 
-    /// Answers a request that cannot be served, and closes.
-    async fn close_with(&mut self, refusal: Answer) -> io::Result<()> {
+    /// Answers a request that cannot be served (its head only if
+    /// `bodiless`), and closes.
+    async fn close_with(&mut self, refusal: Answer, bodiless: bool) -> io::Result<()> {
         tracing::debug!(status = refusal.status(), "refusing a request and closing");
-        self.write(refusal, true).await?;
+        self.charge.release();
+        self.write(refusal, true, bodiless).await?;
         self.io.shutdown().await
     }
 
     /// Readies the buffers for the next request: those a large request
     /// grew are let go (`request_size` bytes were read into the input
-    /// buffer), and a pipelined request's first bytes start its head's clock.
+    /// buffer), and a pipelined request's first bytes start its head.
     fn settle_buffers(&mut self, request_size: usize) {
-        if request_size > KEPT_BUFFER {
+        if request_size > KEPT_BUFFER || self.input.capacity() > KEPT_BUFFER {
             // What is left (a pipelined request's first bytes) is small.
             self.input = BytesMut::from(&self.input[..]);
         }
@@ -293,25 +377,31 @@ impl<'a, I: AsyncRead + AsyncWrite + Unpin> Connection<'a, I> {
     /// Reads what has arrived, with room for at least `wanted` bytes (up
     /// to [`READ_SIZE`] at a time); 0 at the end of the stream.
     async fn read_some(&mut self, wanted: usize) -> io::Result<usize> {
-        self.input.reserve(wanted.clamp(READ_SIZE, 16 * READ_SIZE));
+        self.input.reserve(read_size(wanted));
         self.io.read_buf(&mut self.input).await
     }
 }
 
-/// What `work` gives if it finishes within `limit`. The timer is set only
-/// if it does not finish at once: dockerd sends each request, and takes
-/// each answer, in one piece.
-async fn within<F: Future>(limit: Duration, work: F) -> Option<F::Output> {
-    let mut work = pin!(work);
-    match poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await {
-        Poll::Ready(done) => Some(done),
-        Poll::Pending => tokio::time::timeout(limit, work).await.ok(),
-    }
+/// How much room one read asks for when `wanted` bytes are expected.
+fn read_size(wanted: usize) -> usize {
+    wanted.clamp(READ_SIZE, 16 * READ_SIZE)
 }
 
-/// Whether the client hung up (or the connection failed) while its request
-/// was being answered. Bytes of a pipelined request are kept, up to a head's
-/// worth; beyond that, nothing more is read until the answer is written.
+/// Completes if the client hangs up (or the connection fails) while its
+/// request is being answered. Bytes of a pipelined request are kept, up to
+/// a head's worth; beyond that, nothing more is read until the answer is
+/// written.
+async fn hang_up<I: AsyncRead + Unpin>(io: &mut I, input: &mut BytesMut) {
+    poll_fn(|cx| {
+        if hung_up(cx, io, input) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+}
+
 fn hung_up<I: AsyncRead + Unpin>(cx: &mut Context<'_>, io: &mut I, input: &mut BytesMut) -> bool {
     while input.len() < Limits::MAX_HEAD_BYTES {
         input.reserve(READ_SIZE);

@@ -2,42 +2,27 @@
 //! method and path checks, the request's [`Context`], panic isolation, and
 //! the request's tracing span.
 
-use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use tracing::field::Empty;
+use tracing::field::{display, Empty};
 use tracing::Span;
 
-use super::call::{InPlace, Outcome};
+use super::in_place_call::{InPlace, Outcome};
+use super::log_text::Escaped;
 use super::response::Answer;
 use super::Server;
 use crate::context::{Cancellations, Context};
 
-/// Request ids, unique in the process: each thread takes a block of
-/// [`ID_BLOCK`] at a time, so that the threads do not contend for one counter.
-static NEXT_ID_BLOCK: AtomicU64 = AtomicU64::new(0);
-const ID_BLOCK: u64 = 1024;
-
-thread_local! {
-    /// The next id of this thread's block, and where the block ends.
-    static THREAD_IDS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
-}
+/// The last request id given; ids are unique in the process.
+static LAST_REQUEST_ID: AtomicU64 = AtomicU64::new(0);
 
 /// A request id never given before in this process (the first is 1).
 fn next_request_id() -> u64 {
-    THREAD_IDS.with(|ids| {
-        let (mut next, mut end) = ids.get();
-        if next == end {
-            next = NEXT_ID_BLOCK.fetch_add(1, Ordering::Relaxed) * ID_BLOCK + 1;
-            end = next + ID_BLOCK;
-        }
-        ids.set((next + 1, end));
-        next
-    })
+    LAST_REQUEST_ID.fetch_add(1, Ordering::Relaxed) + 1
 }
 
 /// Answers one request. Never fails: every problem is an HTTP answer.
@@ -56,7 +41,7 @@ pub(super) async fn handle(
     let span = tracing::debug_span!(
         "request",
         id,
-        method = path,
+        method = %Escaped(path),
         network_id = Empty,
         endpoint_id = Empty,
         status = Empty,
@@ -151,8 +136,8 @@ fn log(span: &Span, id: u64, start: Instant, path: &str, answer: &Answer) {
     if span.is_disabled() {
         if let Answer::Failed(failure) = answer {
             let duration_ms = start.elapsed().as_secs_f64() * 1000.0;
-            let error = &failure.message;
-            tracing::warn!(id, method = path, status, duration_ms, %error, "request failed");
+            let (method, error) = (Escaped(path), Escaped(&failure.message));
+            tracing::warn!(id, %method, status, duration_ms, %error, "request failed");
         }
         return;
     }
@@ -161,10 +146,12 @@ fn log(span: &Span, id: u64, start: Instant, path: &str, answer: &Answer) {
     match answer {
         Answer::Json(_) => tracing::debug!(parent: span, "answered"),
         Answer::Declined(failure) => {
-            tracing::debug!(parent: span, error = %failure.message, "not supported")
+            let error = display(Escaped(&failure.message));
+            tracing::debug!(parent: span, error, "not supported")
         }
         Answer::Failed(failure) => {
-            tracing::warn!(parent: span, error = %failure.message, "request failed")
+            let error = display(Escaped(&failure.message));
+            tracing::warn!(parent: span, error, "request failed")
         }
     }
 }
@@ -173,11 +160,11 @@ fn log(span: &Span, id: u64, start: Instant, path: &str, answer: &Answer) {
 mod tests {
     use std::collections::HashSet;
 
-    use super::{next_request_id, split_path, ID_BLOCK};
+    use super::{next_request_id, split_path};
 
     #[test]
     fn request_ids_are_unique_across_threads() {
-        let per_thread = 3 * ID_BLOCK as usize;
+        let per_thread = 3000;
         let threads: Vec<_> = (0..4)
             .map(|_| {
                 std::thread::spawn(move || {
