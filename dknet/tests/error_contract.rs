@@ -1,4 +1,4 @@
-//! Every row of DESIGN.md's error contract, over a unix socket and over TCP.
+//! Every row of the error contract in docs/design.md, over a unix socket and over TCP.
 
 mod common;
 

@@ -43,7 +43,7 @@ pub(crate) fn decode<T: DeserializeOwned>(text: &[u8]) -> Option<T> {
 /// # Panics
 ///
 /// When the two disagree. (For the tests and the fuzz targets.)
-#[cfg(any(test, feature = "fuzzing"))]
+#[cfg(any(test, fuzzing))]
 pub(crate) fn agrees_with_serde_json<T>(text: &[u8]) -> bool
 where
     T: DeserializeOwned + PartialEq + fmt::Debug,
@@ -293,25 +293,33 @@ mod chunk {
         unsafe { classify_sse2(chunk) }
     }
 
+    /// # Safety
+    ///
+    /// The processor must have SSE2 (every x86-64 processor does).
+    // An `unsafe fn`: a safe `#[target_feature]` fn needs Rust 1.87, and the
+    // crate builds on 1.85.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "sse2")]
-    fn classify_sse2(chunk: &[u8; 16]) -> Chunk {
+    unsafe fn classify_sse2(chunk: &[u8; 16]) -> Chunk {
         use std::arch::x86_64::{
             __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8,
             _mm_or_si128, _mm_set1_epi8,
         };
 
-        // SAFETY: the load reads the 16 bytes of `chunk`, unaligned.
-        let bytes = unsafe { _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>()) };
-        let quote = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'"' as i8));
-        let backslash = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'\\' as i8));
-        // A byte is below 0x20 when raising it to at least 0x1f leaves it 0x1f.
-        let low = _mm_set1_epi8(0x1f);
-        let control = _mm_cmpeq_epi8(_mm_max_epu8(bytes, low), low);
-        let special = _mm_or_si128(_mm_or_si128(quote, backslash), control);
-        Chunk {
-            special: _mm_movemask_epi8(special) as u32,
-            non_ascii: _mm_movemask_epi8(bytes) as u32,
+        // SAFETY: the caller vouches for SSE2; the load reads the 16 bytes of
+        // `chunk`, unaligned.
+        unsafe {
+            let bytes = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
+            let quote = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'"' as i8));
+            let backslash = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'\\' as i8));
+            // A byte is below 0x20 when raising it to at least 0x1f leaves it 0x1f.
+            let low = _mm_set1_epi8(0x1f);
+            let control = _mm_cmpeq_epi8(_mm_max_epu8(bytes, low), low);
+            let special = _mm_or_si128(_mm_or_si128(quote, backslash), control);
+            Chunk {
+                special: _mm_movemask_epi8(special) as u32,
+                non_ascii: _mm_movemask_epi8(bytes) as u32,
+            }
         }
     }
 
