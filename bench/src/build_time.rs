@@ -23,7 +23,7 @@ pub(crate) fn measure(cargo: &Path, workspace: &Path, dir: &Path) -> Result<Buil
         "[package]\nname = \"readme-plugin\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
          [dependencies]\ndknet = {{ path = {dknet:?} }}\n\
          tokio = {{ version = \"1\", features = [\"rt-multi-thread\", \"macros\"] }}\n\
-         thiserror = \"2\"\ntracing = \"0.1\"\n\n[workspace]\n",
+         thiserror = \"2\"\ntracing = \"0.1\"\ntracing-subscriber = \"0.3\"\n\n[workspace]\n",
         dknet = workspace.join("dknet"),
     );
     write(&project.join("Cargo.toml"), &manifest)?;

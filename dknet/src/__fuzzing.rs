@@ -1,5 +1,6 @@
-//! Entry points for the cargo-fuzz targets in `dknet/fuzz` (the `fuzzing`
-//! feature). Not an API: anything here may change in any release.
+//! Entry points for the cargo-fuzz targets in `dknet/fuzz`, compiled only under
+//! `--cfg fuzzing` (which cargo-fuzz sets), never offered as a feature. Not an
+//! API: anything here may change in any release.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;

@@ -1,13 +1,19 @@
 //! [`Error`]: why a plugin could not start or serve.
 
+use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
 /// Why a plugin could not start serving. Each message says what to do about it.
 ///
+/// `Debug` prints the same sentence as `Display`, so a `main` that returns
+/// `Result<(), dknet::Error>` ends with `Error: another plugin is already serving
+/// on /run/docker/plugins/demo.sock; stop it first or choose another name or
+/// address` rather than a struct dump. Match on the variants to tell them apart.
+///
 /// Driver failures are not reported here: they go to dockerd as
 /// [`DriverError`](crate::DriverError)s.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The plugin name cannot become a file name.
@@ -100,11 +106,41 @@ pub enum Error {
     },
 }
 
+/// The sentence, as `Display` has it: what `main` prints when it returns the error.
+impl fmt::Debug for Error {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, formatter)
+    }
+}
+
 impl Error {
     pub(crate) fn io(context: impl Into<String>, source: io::Error) -> Self {
         Self::Io {
             context: context.into(),
             source,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    /// `fn main() -> Result<(), dknet::Error>` prints `Error: {:?}`: a sentence.
+    #[test]
+    fn debug_prints_the_sentence_main_shows() {
+        let error = Error::AddressInUse {
+            address: "/run/docker/plugins/demo.sock".to_owned(),
+        };
+        assert_eq!(
+            format!("{error:?}"),
+            "another plugin is already serving on /run/docker/plugins/demo.sock; \
+             stop it first or choose another name or address"
+        );
+        let error = Error::io(
+            "reading the state",
+            std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        );
+        assert_eq!(format!("{error:?}"), "reading the state: permission denied");
     }
 }

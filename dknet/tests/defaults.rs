@@ -1,4 +1,4 @@
-//! What a driver that writes no method answers (DESIGN.md's table), and the
+//! What a driver that writes no method answers (docs/protocol.md's network driver table), and the
 //! activation handshake.
 
 mod common;

@@ -24,6 +24,12 @@
 #   DKNET_DOCKERD_VERSION (e.g. 28.5.2), all exported. Refuses to run while any
 #   other dockerd runs: docker0 and the DOCKER firewall chains are host-wide.
 #   Extra dockerd flags may be given in DKNET_DOCKERD_ARGS (e.g. --debug).
+# dockerd_run WORKDIR COMMAND [ARG...]
+#   Runs COMMAND as a client of that daemon: DOCKER_HOST is its socket and WORKDIR/bin
+#   (a private folder of links: the matching docker CLI and runc) comes first in
+#   PATH. BIN_DIRS never enter COMMAND's PATH, so the cargo and rustc it runs are
+#   the caller's (for 20.10, BIN_DIRS are /usr/sbin:/usr/bin, where a distribution's
+#   older cargo may live); scripts/tests/path-keeps-toolchain checks it.
 # dockerd_stop WORKDIR [LINK...]
 #   Stops that daemon and its containerd by pid, removes its containers, mounts,
 #   bridges and firewall rules, restores ip_forward and the FORWARD policies as
@@ -280,4 +286,10 @@ dockerd_stop() {
   rm -rf --one-file-system "$w" || rc=1
   [[ ! -e $w ]] || { _dk "could not remove $w"; rc=1; }
   return "$rc"
+}
+
+dockerd_run() {
+  local w=$1
+  shift
+  DOCKER_HOST=unix://$w/docker.sock PATH=$w/bin:$PATH "$@"
 }

@@ -10,7 +10,8 @@ in the order the requests came: daemon, path, accept, content_type, request (the
 body, null when empty), response. The Host header of every request is written to
 OUTPUT.hosts, one a line. Stops on SIGTERM or SIGINT.
 
-It exists because dknet cannot serve IPAM on its own yet, and it is a development tool:
+It is independent of dknet, so that a recording shows dockerd's traffic and not what
+dknet expects of it, and it is a development tool:
 scripts/record-fixtures runs it (by hand, as root, under the suite's lock); nothing in CI
 does. Python 3's standard library only, so that it also runs inside a managed plugin
 whose rootfs borrows the host's /usr.

@@ -6,7 +6,7 @@
 //! state that survives restarts on every node, and packaging as a managed plugin (swarm
 //! refuses legacy plugins). The driver itself is in `src/overlay/`.
 //!
-//! Run on every node, before the node joins the swarm (see the README, "Multi-host"):
+//! Run on every node, before the node joins the swarm (see docs/multi-host.md):
 //!
 //! ```text
 //! scripts/build-managed-plugin dknet-overlay /tmp/dknet-overlay
