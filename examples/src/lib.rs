@@ -14,6 +14,7 @@
 pub mod bridge;
 pub mod cli;
 pub mod ipam;
+pub mod linux;
 pub mod managed;
 pub mod overlay;
 

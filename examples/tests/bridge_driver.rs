@@ -15,8 +15,9 @@ use dknet::network::{
 };
 use dknet::testing::Client;
 use dknet::Plugin;
-use dknet_examples::bridge::netlink::{InfoKind, Link, Netlink};
-use dknet_examples::bridge::{names, BridgeDriver};
+use dknet_examples::bridge::BridgeDriver;
+use dknet_examples::linux::names;
+use dknet_examples::linux::netlink::{InfoKind, Link, Netlink};
 use ipnet::IpNet;
 use support::{count_rule, in_netns, iptables_rules, link_names, BridgeProcess};
 use tempfile::TempDir;
@@ -657,7 +658,7 @@ fn a_leftover_veth_pair_of_an_unfinished_attempt_is_replaced() {
     in_netns(|| async {
         let h = Harness::with_network(&[]).await;
         // What a crash between creating the pair and recording it leaves.
-        let leftover = dknet_examples::bridge::netlink::VethPair {
+        let leftover = dknet_examples::linux::netlink::VethPair {
             host: HOST_VETH,
             peer: CONTAINER_VETH,
             bridge: BRIDGE,

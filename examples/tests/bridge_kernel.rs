@@ -8,10 +8,10 @@ mod support;
 use std::process::Command;
 
 use dknet::network::MacAddress;
-use dknet_examples::bridge::firewall::{self, Family};
-use dknet_examples::bridge::netlink::{InfoKind, Netlink, VethPair};
 use dknet_examples::bridge::reconcile::reconcile;
 use dknet_examples::bridge::state::{EndpointState, NetworkState, State};
+use dknet_examples::linux::firewall::{self, Family};
+use dknet_examples::linux::netlink::{InfoKind, Netlink, VethPair};
 use ipnet::IpNet;
 use support::{count_rule, in_netns};
 

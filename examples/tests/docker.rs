@@ -38,7 +38,7 @@ mod timing;
 use std::time::Duration;
 
 use cli::{docker_fails, docker_ok, wait_for, Background};
-use dknet_examples::bridge::names;
+use dknet_examples::linux::names;
 use lab::{
     endpoint_field, exec, firewall_rules_mentioning, host_links, interfaces, ipv4_of, ipv6_of,
     network_id, ping, run_once, run_once_with, Lab, IMAGE,

@@ -7,15 +7,14 @@
 //! and [`reconcile`] makes the kernel match that state again at start-up.
 
 pub mod driver;
-pub mod firewall;
-pub mod names;
-pub mod netlink;
 pub mod options;
 pub mod ports;
 pub mod reconcile;
 pub mod state;
 
 pub use driver::BridgeDriver;
+
+use crate::linux::{firewall, names, netlink};
 
 /// Anything the bridge driver can fail at; dockerd shows the message to the user.
 #[derive(Debug, thiserror::Error)]

@@ -31,10 +31,11 @@ use super::state::{OverlayNetwork, OverlayState, Store};
 use super::vni::{self, VniRange};
 use super::vxlan::{Vxlan, VxlanSpec, VXLAN_OVERHEAD};
 use super::Error;
-use crate::bridge::netlink::{Netlink, VethPair};
+use crate::bridge;
 use crate::bridge::reconcile::{reconcile, restore_network};
 use crate::bridge::state::EndpointState;
-use crate::bridge::{self, firewall, names};
+use crate::linux::netlink::{Netlink, VethPair};
+use crate::linux::{firewall, names};
 
 /// The MTU assumed for the underlay when this node's address is not known yet.
 const DEFAULT_UNDERLAY_MTU: u32 = 1500;

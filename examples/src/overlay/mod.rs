@@ -14,7 +14,7 @@ pub mod vxlan;
 
 pub use driver::OverlayDriver;
 
-use crate::bridge;
+use crate::{bridge, linux};
 
 /// Anything the overlay driver can fail at; dockerd shows the message to the user.
 #[derive(Debug, thiserror::Error)]
@@ -56,8 +56,8 @@ pub enum Error {
     Bridge(#[from] bridge::Error),
 }
 
-impl From<bridge::netlink::Error> for Error {
-    fn from(e: bridge::netlink::Error) -> Self {
+impl From<linux::netlink::Error> for Error {
+    fn from(e: linux::netlink::Error) -> Self {
         Error::Bridge(e.into())
     }
 }
@@ -68,8 +68,8 @@ impl From<bridge::state::Error> for Error {
     }
 }
 
-impl From<bridge::firewall::Error> for Error {
-    fn from(e: bridge::firewall::Error) -> Self {
+impl From<linux::firewall::Error> for Error {
+    fn from(e: linux::firewall::Error) -> Self {
         Error::Bridge(e.into())
     }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use super::cli::{docker, docker_fails, docker_ok, run, tail, wait_for, COMMAND_TIMEOUT};
 use super::lab::{firewall_rules_mentioning, host_links, ipv4_of, network_id, IMAGE};
 use super::{assert_reaches, SOON};
-use dknet_examples::bridge::names;
+use dknet_examples::linux::names;
 
 /// How long dockerd may take to stop or to answer again after a restart.
 const DOCKERD_TIMEOUT: Duration = Duration::from_secs(60);
