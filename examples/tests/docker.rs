@@ -32,6 +32,8 @@ mod managed;
 mod plugin;
 #[path = "docker/ports.rs"]
 mod ports;
+#[path = "support/state.rs"]
+mod state_files;
 #[path = "docker/timing.rs"]
 mod timing;
 
@@ -247,7 +249,7 @@ fn bridge_option_errors_reach_the_cli_naming_the_key() {
         assert!(stderr.contains(&format!("`{key}`")), "{option}: {stderr}");
         docker_fails(&["network", "inspect", &name]);
     }
-    // The state file is written on the first change only: a refused network changes nothing.
+    // Entries are written on a change only: a refused network changes nothing.
     assert_eq!(lab.plugin.state(), None, "a refused network was recorded");
 }
 
