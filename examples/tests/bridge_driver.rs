@@ -749,3 +749,24 @@ fn concurrent_calls_for_one_endpoint_agree_with_the_kernel() {
         assert!(h.netlink.link_exists(HOST_VETH).await.unwrap());
     });
 }
+
+#[test]
+#[ignore = "needs root and iptables: run by scripts/docker-tests"]
+fn the_state_file_of_an_earlier_version_is_moved_into_the_store() {
+    in_netns(|| async {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let old = serde_json::json!({
+            "networks": {NETWORK: {"id": NETWORK, "bridge": BRIDGE, "mtu": null,
+                "gateways": ["10.77.0.1/24"], "internal": false}},
+            "endpoints": {}
+        });
+        std::fs::write(dir.path().join("state.json"), old.to_string()).unwrap();
+        let _driver = start(dir.path()).await;
+        let netlink = Netlink::connect().unwrap();
+        assert!(netlink.link_exists(BRIDGE).await.unwrap(), "restored");
+        let state = support::state::read_state(dir.path());
+        assert_eq!(state["networks"][NETWORK]["bridge"], BRIDGE);
+        assert!(!dir.path().join("state.json").exists());
+        assert!(dir.path().join("state.json.migrated").exists(), "kept");
+    });
+}

@@ -38,6 +38,17 @@ use super::{firewall, names, ports, Error};
 use crate::linux::endpoint::{EndpointState, Endpoints};
 use crate::linux::netlink::Netlink;
 use crate::linux::reconcile::{reconcile, restore_network, BridgeSetup};
+use crate::migrate;
+
+/// The one state file of earlier versions.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OldState {
+    #[serde(default)]
+    networks: BTreeMap<String, NetworkState>,
+    #[serde(default)]
+    endpoints: BTreeMap<String, EndpointState>,
+}
 
 /// The bridge network driver.
 #[derive(Debug)]
@@ -222,6 +233,24 @@ impl BridgeDriver {
         let netlink = Netlink::connect()?;
         let networks = Store::open(networks_dir(&state_dir)).await?;
         let endpoints = Endpoints::open(endpoints_dir(&state_dir), netlink.clone()).await?;
+        if let Some(old) = migrate::old_state::<OldState>(&state_dir)? {
+            networks
+                .update(|entries| {
+                    for (id, network) in old.networks {
+                        entries.insert(id, network);
+                    }
+                })
+                .await?;
+            endpoints
+                .store()
+                .update(|entries| {
+                    for (id, endpoint) in old.endpoints {
+                        entries.insert(id, endpoint);
+                    }
+                })
+                .await?;
+            migrate::retire(&state_dir)?;
+        }
         tracing::info!(
             path = %state_dir.display(),
             networks = networks.len().await,

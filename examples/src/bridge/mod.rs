@@ -66,6 +66,9 @@ pub enum Error {
     /// Reading or writing the state failed.
     #[error(transparent)]
     State(#[from] dknet::store::Error),
+    /// The state file of an earlier version could not be moved into the store.
+    #[error(transparent)]
+    Migrate(#[from] crate::migrate::Error),
     /// Making, recording or restoring an endpoint or a bridge failed.
     #[error(transparent)]
     Linux(#[from] crate::linux::Error),

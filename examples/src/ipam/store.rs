@@ -28,6 +28,9 @@ pub enum StoreError {
     /// Reading or writing the state failed.
     #[error(transparent)]
     State(#[from] store::Error),
+    /// The state file of an earlier version could not be moved into the store.
+    #[error(transparent)]
+    Migrate(#[from] crate::migrate::Error),
 }
 
 /// One pool handed out, as persisted (its addresses are entries of their own).
@@ -65,6 +68,10 @@ impl Store {
         let dir = dir.into();
         let pools = store::Store::<PoolEntry>::open(dir.join("pools")).await?;
         let addresses = store::Store::<AddressEntry>::open(dir.join("addresses")).await?;
+        if let Some(old) = crate::migrate::old_state::<BTreeMap<String, PoolRecord>>(&dir)? {
+            migrate(old, &pools, &addresses).await?;
+            crate::migrate::retire(&dir)?;
+        }
         let mut records: BTreeMap<String, PoolRecord> = pools
             .snapshot()
             .await
@@ -190,6 +197,32 @@ impl Store {
     }
 }
 
+/// Moves the pools and addresses of an earlier version's state file into the stores.
+async fn migrate(
+    old: BTreeMap<String, PoolRecord>,
+    pools: &store::Store<PoolEntry>,
+    addresses: &store::Store<AddressEntry>,
+) -> Result<(), store::Error> {
+    for (id, record) in old {
+        let entry = PoolEntry {
+            pool: record.pool,
+            range: record.range,
+        };
+        pools
+            .update(|entries| entries.insert(id.clone(), entry))
+            .await?;
+        addresses
+            .update(|entries| {
+                for address in record.addresses {
+                    let entry = AddressEntry { pool: id.clone() };
+                    entries.insert(address.to_string(), entry);
+                }
+            })
+            .await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -249,6 +282,27 @@ mod tests {
         let (again, _) = store.request_pool(None, None, false).await.unwrap();
         assert_eq!(again, id, "the pool is free again");
         assert_eq!(store.read(|a| a.taken(&again)).await, 0);
+    }
+
+    #[tokio::test]
+    async fn the_state_file_of_an_earlier_version_is_moved_into_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("state.json"),
+            r#"{"10.212.0.0/24": {"pool": "10.212.0.0/24", "addresses": ["10.212.0.1", "10.212.0.7"]}}"#,
+        )
+        .unwrap();
+        let store = Store::open(dir.path(), ranges()).await.unwrap();
+        assert_eq!(store.read(|a| a.taken("10.212.0.0/24")).await, 2);
+        assert!(dir.path().join("state.json.migrated").exists());
+        assert!(!dir.path().join("state.json").exists());
+        drop(store);
+        let store = Store::open(dir.path(), ranges()).await.unwrap();
+        assert_eq!(store.read(|a| a.taken("10.212.0.0/24")).await, 2, "kept");
+        let taken = store
+            .request_address("10.212.0.0/24", Some("10.212.0.7".parse().unwrap()))
+            .await;
+        assert!(taken.is_err(), "a migrated address is not handed out again");
     }
 
     #[tokio::test]

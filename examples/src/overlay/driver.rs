@@ -33,10 +33,27 @@ use super::state::{dir_of, NodeState, OverlayNetwork, NODE_KEY};
 use super::vni::{self, VniRange};
 use super::vxlan::{Vxlan, VxlanSpec, VXLAN_OVERHEAD};
 use super::Error;
+use crate::linux::endpoint::EndpointState;
 use crate::linux::endpoint::Endpoints;
 use crate::linux::netlink::Netlink;
 use crate::linux::reconcile::{reconcile, restore_network, BridgeSetup};
 use crate::linux::{self, firewall, names};
+use crate::migrate;
+
+/// The one state file of earlier versions.
+#[derive(serde::Deserialize)]
+struct OldState {
+    #[serde(default)]
+    allocations: BTreeMap<String, u32>,
+    #[serde(default)]
+    local_address: Option<IpAddr>,
+    #[serde(default)]
+    peers: std::collections::BTreeSet<IpAddr>,
+    #[serde(default)]
+    networks: BTreeMap<String, OverlayNetwork>,
+    #[serde(default)]
+    endpoints: BTreeMap<String, EndpointState>,
+}
 
 /// The MTU assumed for the underlay when this node's address is not known yet.
 const DEFAULT_UNDERLAY_MTU: u32 = 1500;
@@ -245,6 +262,37 @@ impl OverlayDriver {
         let node = Store::open(dir_of(&state_dir, "node")).await?;
         let networks = Store::open(dir_of(&state_dir, "networks")).await?;
         let endpoints = Endpoints::open(dir_of(&state_dir, "endpoints"), netlink.clone()).await?;
+        if let Some(old) = migrate::old_state::<OldState>(&state_dir)? {
+            allocations
+                .update(|entries| {
+                    for (id, vni) in old.allocations {
+                        entries.insert(id, vni);
+                    }
+                })
+                .await?;
+            let known = NodeState {
+                local_address: old.local_address,
+                peers: old.peers,
+            };
+            node.update(|entries| entries.insert(NODE_KEY, known))
+                .await?;
+            networks
+                .update(|entries| {
+                    for (id, network) in old.networks {
+                        entries.insert(id, network);
+                    }
+                })
+                .await?;
+            endpoints
+                .store()
+                .update(|entries| {
+                    for (id, endpoint) in old.endpoints {
+                        entries.insert(id, endpoint);
+                    }
+                })
+                .await?;
+            migrate::retire(&state_dir)?;
+        }
         let driver = Self {
             netlink,
             vxlan,

@@ -57,4 +57,7 @@ pub enum Error {
     /// Reading or writing the state failed.
     #[error(transparent)]
     State(#[from] dknet::store::Error),
+    /// The state file of an earlier version could not be moved into the store.
+    #[error(transparent)]
+    Migrate(#[from] crate::migrate::Error),
 }
