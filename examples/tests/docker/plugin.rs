@@ -76,12 +76,13 @@ impl PluginProcess {
         PathBuf::from(format!("/etc/docker/plugins/{}.spec", self.name))
     }
 
-    /// The plugin's state as one JSON object (see `read_state`), `None` while it records
-    /// nothing.
+    /// The plugin's state as one JSON object (see `read_state`), `None` before the plugin
+    /// made its state directory.
     #[track_caller]
     pub(crate) fn state(&self) -> Option<serde_json::Value> {
-        let state = crate::state_files::read_state(&self.state_dir);
-        (!crate::state_files::is_empty(&state)).then_some(state)
+        self.state_dir
+            .exists()
+            .then(|| crate::state_files::read_state(&self.state_dir))
     }
 
     /// Whether the process is running (it may have died on its own).
