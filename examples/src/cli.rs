@@ -1,5 +1,8 @@
-//! What every example plugin shares: the options that say where to listen, and logging.
+//! What every example plugin shares: start-up ([`start`]), the options that say where to
+//! listen, logging, and serving ([`serve`], [`serve_reconciled`]).
 
+use std::fmt::Display;
+use std::future::Future;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,6 +10,46 @@ use std::path::PathBuf;
 use dknet::{BoundPlugin, Plugin};
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::prelude::*;
+
+use crate::managed::{ManagedPlugin, Packaging};
+
+/// What every example's `main` does first: logging set up ([`init_tracing`]), the
+/// arguments read, and a packaging question (`--managed-plugin-config`) answered about
+/// `managed`, which ends the process. Returns the arguments otherwise.
+pub fn start<A: clap::Parser>(
+    packaging: impl FnOnce(&A) -> &Packaging,
+    managed: impl FnOnce() -> ManagedPlugin,
+) -> A {
+    init_tracing();
+    let args = A::parse();
+    packaging(&args).answer_and_exit(managed);
+    args
+}
+
+/// Serves `plugin` where `listen` says (see [`serve_reconciled`]) when there is nothing to
+/// bring back in line at start-up.
+pub async fn serve(listen: Listen, plugin: Plugin, default_name: &str) -> Result<(), dknet::Error> {
+    let nothing = std::future::ready(Vec::<dknet::Error>::new());
+    serve_reconciled(listen, plugin, default_name, nothing).await
+}
+
+/// The restart pattern of [`dknet::store`]: binds `plugin` where `listen` says first
+/// (dockerd finds the socket at once, and requests that arrive meanwhile wait in the
+/// backlog instead of failing), then runs `reconcile` (which brings the kernel back in
+/// line with the state; each failure it returns is logged), then serves until SIGINT or
+/// SIGTERM.
+pub async fn serve_reconciled<E: Display>(
+    listen: Listen,
+    plugin: Plugin,
+    default_name: &str,
+    reconcile: impl Future<Output = Vec<E>>,
+) -> Result<(), dknet::Error> {
+    let bound = listen.bind(plugin, default_name).await?;
+    for failure in reconcile.await {
+        tracing::warn!("{failure}");
+    }
+    bound.run().await
+}
 
 /// Where a plugin listens: the socket systemd passed (socket activation, `LISTEN_FDS`) when
 /// there is one, else `--name NAME` (the default, with the program's name), `--socket PATH`

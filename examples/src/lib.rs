@@ -8,13 +8,17 @@
 //! - `dknet-overlay` (`src/bin/dknet-overlay.rs`, driver in [`overlay`]): a multi-host
 //!   (swarm) driver joining the nodes' bridges with VXLAN.
 //!
-//! [`cli`] holds what the binaries share: where to listen, and logging; [`managed`] how
-//! they describe themselves as managed (v2) plugins.
+//! [`cli`] holds what the binaries share: start-up, where to listen, logging and serving;
+//! [`managed`] how they describe themselves as managed (v2) plugins; [`linux`] the Linux
+//! helpers the bridge and overlay drivers share; [`migrate`] reads the state files of
+//! earlier versions.
 
 pub mod bridge;
 pub mod cli;
 pub mod ipam;
+pub mod linux;
 pub mod managed;
+pub mod migrate;
 pub mod overlay;
 
 /// The exit code for how a plugin's `main` ended; prints an error as the

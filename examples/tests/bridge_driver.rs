@@ -15,8 +15,9 @@ use dknet::network::{
 };
 use dknet::testing::Client;
 use dknet::Plugin;
-use dknet_examples::bridge::netlink::{InfoKind, Link, Netlink};
-use dknet_examples::bridge::{names, BridgeDriver};
+use dknet_examples::bridge::BridgeDriver;
+use dknet_examples::linux::names;
+use dknet_examples::linux::netlink::{InfoKind, Link, Netlink};
 use ipnet::IpNet;
 use support::{count_rule, in_netns, iptables_rules, link_names, BridgeProcess};
 use tempfile::TempDir;
@@ -54,6 +55,26 @@ impl Harness {
         }
     }
 
+    /// The plugin stopped and started again on the same state, as after a reboot (the
+    /// store keeps a second process out while the first has it open).
+    async fn restart(self) -> Self {
+        let Self {
+            dir,
+            driver,
+            client,
+            netlink,
+        } = self;
+        drop((client, driver));
+        let driver = start(dir.path()).await;
+        let client = client_of(&driver);
+        Self {
+            dir,
+            driver,
+            client,
+            netlink,
+        }
+    }
+
     /// [`Harness::new`] with the network `NETWORK` created with the `-o` `options`.
     async fn with_network(options: &[(&str, &str)]) -> Self {
         let h = Self::new().await;
@@ -75,9 +96,7 @@ impl Harness {
 
     /// The persisted state as JSON.
     fn state(&self) -> serde_json::Value {
-        let text =
-            std::fs::read_to_string(self.dir.path().join("state.json")).expect("the state file");
-        serde_json::from_str(&text).expect("the state file is JSON")
+        support::state::read_state(self.dir.path())
     }
 }
 
@@ -283,10 +302,7 @@ fn bad_or_unknown_options_fail_naming_the_key_and_leave_nothing_behind() {
             let rules = iptables_rules(command, table);
             assert!(rules.iter().all(|r| !r.contains('+')), "{rules:?}");
         }
-        assert!(
-            !h.dir.path().join("state.json").exists(),
-            "nothing was recorded"
-        );
+        assert!(support::state::is_empty(&h.state()), "nothing was recorded");
     });
 }
 
@@ -461,7 +477,8 @@ fn after_a_restart_the_driver_rebuilds_what_is_gone_and_serves_known_endpoints()
         h.netlink.delete_link(BRIDGE).await.unwrap();
         h.netlink.delete_link(HOST_VETH).await.unwrap();
 
-        let client = client_of(&start(h.dir.path()).await);
+        let h = h.restart().await;
+        let client = &h.client;
         let bridge = h.link(BRIDGE).await;
         assert_eq!(bridge.mtu, 1400);
         assert!(h
@@ -600,9 +617,7 @@ fn after_a_kill_9_among_300_concurrent_endpoints_every_retry_succeeds_and_nothin
             veths().len()
         );
 
-        let state: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(dir.path().join("state/state.json")).unwrap())
-                .unwrap();
+        let state = support::state::read_state(&dir.path().join("state"));
         let recorded = state["endpoints"].as_object().unwrap();
         let orphans = || -> Vec<String> {
             veths()
@@ -657,7 +672,7 @@ fn a_leftover_veth_pair_of_an_unfinished_attempt_is_replaced() {
     in_netns(|| async {
         let h = Harness::with_network(&[]).await;
         // What a crash between creating the pair and recording it leaves.
-        let leftover = dknet_examples::bridge::netlink::VethPair {
+        let leftover = dknet_examples::linux::netlink::VethPair {
             host: HOST_VETH,
             peer: CONTAINER_VETH,
             bridge: BRIDGE,
@@ -732,5 +747,26 @@ fn concurrent_calls_for_one_endpoint_agree_with_the_kernel() {
         );
         assert_eq!(h.state()["endpoints"][ENDPOINT]["mac"], kernel.to_string());
         assert!(h.netlink.link_exists(HOST_VETH).await.unwrap());
+    });
+}
+
+#[test]
+#[ignore = "needs root and iptables: run by scripts/docker-tests"]
+fn the_state_file_of_an_earlier_version_is_moved_into_the_store() {
+    in_netns(|| async {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let old = serde_json::json!({
+            "networks": {NETWORK: {"id": NETWORK, "bridge": BRIDGE, "mtu": null,
+                "gateways": ["10.77.0.1/24"], "internal": false}},
+            "endpoints": {}
+        });
+        std::fs::write(dir.path().join("state.json"), old.to_string()).unwrap();
+        let _driver = start(dir.path()).await;
+        let netlink = Netlink::connect().unwrap();
+        assert!(netlink.link_exists(BRIDGE).await.unwrap(), "restored");
+        let state = support::state::read_state(dir.path());
+        assert_eq!(state["networks"][NETWORK]["bridge"], BRIDGE);
+        assert!(!dir.path().join("state.json").exists());
+        assert!(dir.path().join("state.json.migrated").exists(), "kept");
     });
 }

@@ -5,13 +5,15 @@
 
 mod support;
 
+use std::collections::BTreeMap;
 use std::process::Command;
 
 use dknet::network::MacAddress;
-use dknet_examples::bridge::firewall::{self, Family};
-use dknet_examples::bridge::netlink::{InfoKind, Netlink, VethPair};
-use dknet_examples::bridge::reconcile::reconcile;
-use dknet_examples::bridge::state::{EndpointState, NetworkState, State};
+use dknet_examples::bridge::state::NetworkState;
+use dknet_examples::linux::endpoint::EndpointState;
+use dknet_examples::linux::firewall::{self, Family};
+use dknet_examples::linux::netlink::{InfoKind, Netlink, VethPair};
+use dknet_examples::linux::reconcile::BridgeSetup;
 use ipnet::IpNet;
 use support::{count_rule, in_netns};
 
@@ -359,6 +361,19 @@ fn persisted_endpoint(id: &str, network_id: &str, mac_last: u8) -> EndpointState
         mac: MacAddress([0x02, 0x42, 0x0a, 0x4f, 0x00, mac_last]),
         published: Vec::new(),
     }
+}
+
+/// What a bridge plugin's stores hold: networks and endpoints by id.
+#[derive(Default)]
+struct State {
+    networks: BTreeMap<String, NetworkState>,
+    endpoints: BTreeMap<String, EndpointState>,
+}
+
+/// The shared reconciliation, on `state`'s networks and endpoints.
+async fn reconcile(nl: &Netlink, state: &State) -> Vec<dknet_examples::linux::Error> {
+    let setups: Vec<BridgeSetup> = state.networks.values().map(NetworkState::setup).collect();
+    dknet_examples::linux::reconcile::reconcile(nl, &setups, &state.endpoints).await
 }
 
 fn persisted_state() -> State {

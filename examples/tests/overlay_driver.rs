@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use dknet::testing::Client;
 use dknet::Plugin;
-use dknet_examples::bridge::netlink::{InfoKind, Netlink};
+use dknet_examples::linux::netlink::{InfoKind, Netlink};
 use dknet_examples::overlay::vni::VniRange;
 use dknet_examples::overlay::OverlayDriver;
 use serde::de::DeserializeOwned;

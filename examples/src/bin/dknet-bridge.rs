@@ -24,7 +24,7 @@ use clap::Parser;
 use dknet::Plugin;
 use dknet_examples::bridge::state::DEFAULT_STATE_DIR;
 use dknet_examples::bridge::BridgeDriver;
-use dknet_examples::cli::{init_tracing, Listen};
+use dknet_examples::cli::{serve_reconciled, start, Listen};
 use dknet_examples::ipam::{IpamAllocator, PoolRangeArgs};
 use dknet_examples::managed::{example_config, ManagedPlugin, Packaging};
 use dknet_examples::report_exit;
@@ -70,9 +70,7 @@ fn managed() -> ManagedPlugin {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    init_tracing();
-    let args = Args::parse();
-    args.packaging.answer_and_exit(managed);
+    let args = start(|args: &Args| &args.packaging, managed);
     report_exit(run(args).await)
 }
 
@@ -83,12 +81,12 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         let ipam_dir = args.state_dir.join("ipam");
         plugin = plugin.ipam_driver(IpamAllocator::open(ipam_dir, args.pools.ranges()).await?);
     }
-    // Listen first: dockerd finds the socket at once, and requests that arrive while the
-    // kernel is being brought back in line wait in the backlog instead of failing.
-    let bound = args.listen.bind(plugin, env!("CARGO_BIN_NAME")).await?;
-    for failure in driver.reconcile().await {
-        tracing::warn!("{failure}");
-    }
-    bound.run().await?;
+    serve_reconciled(
+        args.listen,
+        plugin,
+        env!("CARGO_BIN_NAME"),
+        driver.reconcile(),
+    )
+    .await?;
     Ok(())
 }

@@ -25,7 +25,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use dknet::Plugin;
-use dknet_examples::cli::{init_tracing, Listen};
+use dknet_examples::cli::{serve, start, Listen};
 use dknet_examples::ipam::{IpamAllocator, PoolRangeArgs};
 use dknet_examples::managed::{example_config, ManagedPlugin, Packaging};
 use dknet_examples::report_exit;
@@ -65,16 +65,13 @@ fn managed() -> ManagedPlugin {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    init_tracing();
-    let args = Args::parse();
-    args.packaging.answer_and_exit(managed);
+    let args = start(|args: &Args| &args.packaging, managed);
     report_exit(run(args).await)
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let driver = IpamAllocator::open(&args.state_dir, args.pools.ranges()).await?;
     let plugin = Plugin::new().ipam_driver(driver);
-    let bound = args.listen.bind(plugin, env!("CARGO_BIN_NAME")).await?;
-    bound.run().await?;
+    serve(args.listen, plugin, env!("CARGO_BIN_NAME")).await?;
     Ok(())
 }

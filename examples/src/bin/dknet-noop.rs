@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use dknet::Plugin;
-use dknet_examples::cli::{init_tracing, Listen};
+use dknet_examples::cli::{serve, start, Listen};
 use dknet_examples::managed::{example_config, ManagedPlugin, Packaging};
 use dknet_examples::report_exit;
 
@@ -51,17 +51,14 @@ fn managed() -> ManagedPlugin {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    init_tracing();
-    let args = Args::parse();
-    args.packaging.answer_and_exit(managed);
-    report_exit(serve(args).await)
+    let args = start(|args: &Args| &args.packaging, managed);
+    report_exit(run(args).await)
 }
 
-async fn serve(args: Args) -> Result<(), dknet::Error> {
+async fn run(args: Args) -> Result<(), dknet::Error> {
     let mut plugin = Plugin::new().network_driver(Noop);
     if let Some(seconds) = args.idle_timeout {
         plugin = plugin.idle_timeout(Duration::from_secs(seconds));
     }
-    let bound = args.listen.bind(plugin, env!("CARGO_BIN_NAME")).await?;
-    bound.run().await
+    serve(args.listen, plugin, env!("CARGO_BIN_NAME")).await
 }

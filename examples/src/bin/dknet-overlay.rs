@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use dknet::Plugin;
-use dknet_examples::cli::{init_tracing, Listen};
+use dknet_examples::cli::{serve_reconciled, start, Listen};
 use dknet_examples::managed::{example_config, ManagedPlugin, Packaging};
 use dknet_examples::overlay::state::DEFAULT_STATE_DIR;
 use dknet_examples::overlay::vni::VniRange;
@@ -66,19 +66,19 @@ fn managed() -> ManagedPlugin {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    init_tracing();
-    let args = Args::parse();
-    args.packaging.answer_and_exit(managed);
+    let args = start(|args: &Args| &args.packaging, managed);
     report_exit(run(args).await)
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let driver = Arc::new(OverlayDriver::open(&args.state_dir, args.vni_range).await?);
     let plugin = Plugin::new().network_driver_shared(driver.clone());
-    let bound = args.listen.bind(plugin, env!("CARGO_BIN_NAME")).await?;
-    for failure in driver.reconcile().await {
-        tracing::warn!("{failure}");
-    }
-    bound.run().await?;
+    serve_reconciled(
+        args.listen,
+        plugin,
+        env!("CARGO_BIN_NAME"),
+        driver.reconcile(),
+    )
+    .await?;
     Ok(())
 }

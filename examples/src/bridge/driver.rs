@@ -19,6 +19,7 @@
 //! The handlers never call the Docker API (dockerd may be waiting on this very call) and
 //! read everything they need from the state written by earlier calls.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -29,18 +30,32 @@ use dknet::network::{
     DeleteNetworkRequest, EndpointInterface, InterfaceName, JoinRequest, JoinResponse, MacAddress,
     PortBinding, ProgramExternalConnectivityRequest, RevokeExternalConnectivityRequest,
 };
+use dknet::store::Store;
 
-use super::netlink::{Netlink, VethPair};
 use super::options::BridgeOptions;
-use super::reconcile::{reconcile, restore_network};
-use super::state::{EndpointState, NetworkState, State, Store};
+use super::state::{endpoints_dir, networks_dir, NetworkState};
 use super::{firewall, names, ports, Error};
+use crate::linux::endpoint::{EndpointState, Endpoints};
+use crate::linux::netlink::Netlink;
+use crate::linux::reconcile::{reconcile, restore_network, BridgeSetup};
+use crate::migrate;
+
+/// The one state file of earlier versions.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OldState {
+    #[serde(default)]
+    networks: BTreeMap<String, NetworkState>,
+    #[serde(default)]
+    endpoints: BTreeMap<String, EndpointState>,
+}
 
 /// The bridge network driver.
 #[derive(Debug)]
 pub struct BridgeDriver {
     netlink: Netlink,
-    store: Store,
+    networks: Store<NetworkState>,
+    endpoints: Endpoints,
 }
 
 #[dknet::network_driver]
@@ -48,34 +63,50 @@ impl BridgeDriver {
     async fn create_network(&self, request: CreateNetworkRequest) -> Result<(), Error> {
         let network = network_from(&request)?;
         let fresh = self
-            .store
-            .update(|state| reserve(state, &network))
+            .networks
+            .update(|networks| {
+                let fresh = is_new(networks.entries(), &network)?;
+                if fresh {
+                    networks.insert(network.id.clone(), network.clone());
+                }
+                Ok::<_, Error>(fresh)
+            })
             .await??;
         if fresh && self.netlink.link_exists(&network.bridge).await? {
             self.forget_network_logged(&network.id).await;
             return Err(Error::LinkExists(network.bridge));
         }
-        if let Err(e) = restore_network(&self.netlink, &network).await {
+        if let Err(e) = restore_network(&self.netlink, &network.setup()).await {
             if fresh {
                 self.undo_network(&network).await;
             }
-            return Err(e);
+            return Err(e.into());
         }
         tracing::info!(network = %network.id, bridge = %network.bridge, "network created");
         Ok(())
     }
 
     async fn delete_network(&self, request: DeleteNetworkRequest) -> Result<(), Error> {
-        let state = self.store.snapshot().await;
-        let Some(network) = state.networks.get(&request.network_id) else {
+        let Some(network) = self.networks.get(&request.network_id).await else {
             return Ok(());
         };
         // dockerd deletes endpoints first; veths (and published ports) of any left behind
         // go with the bridge.
-        for endpoint in state.endpoints_of(&network.id) {
-            firewall::remove(&published_rules(network, endpoint)).await?;
-            self.netlink.delete_link(&endpoint.host_veth).await?;
+        let left: Vec<EndpointState> = self
+            .endpoints
+            .store()
+            .read(|endpoints| {
+                endpoints
+                    .values()
+                    .filter(|e| e.network_id == network.id)
+                    .cloned()
+                    .collect()
+            })
+            .await;
+        for endpoint in &left {
+            firewall::remove(&published_rules(&network, endpoint)).await?;
         }
+        self.endpoints.delete_all_of(&network.id).await?;
         firewall::remove(&network.firewall_rules()).await?;
         self.netlink.delete_link(&network.bridge).await?;
         self.forget_network(&network.id).await?;
@@ -88,57 +119,17 @@ impl BridgeDriver {
         request: CreateEndpointRequest,
     ) -> Result<CreateEndpointResponse, Error> {
         names::check_id("endpoint", &request.endpoint_id).map_err(Error::InvalidId)?;
-        let _claim = self.store.claim(&request.endpoint_id).await;
-        let requested_mac = request.interface.mac_address;
-        let state = self.store.snapshot().await;
-        if let Some(endpoint) = state.endpoints.get(&request.endpoint_id) {
-            // A repeated request: answer as the first time.
-            return Ok(endpoint_response(requested_mac, endpoint.mac));
-        }
-        let network = known_network(&state, &request.network_id)?;
-        let host = names::host_veth_name(&request.endpoint_id);
-        let container = names::container_veth_name(&request.endpoint_id);
-        let pair = VethPair {
-            host: &host,
-            peer: &container,
-            bridge: &network.bridge,
-            mtu: network.mtu,
-            peer_mac: requested_mac.map(|mac| mac.octets()),
-        };
-        if let Some(other) = state
-            .endpoints
-            .values()
-            .find(|e| e.host_veth == host || e.container_veth == container)
-        {
-            return Err(Error::NameInUse {
-                name: host,
-                endpoint: other.id.clone(),
-            });
-        }
-        match self.netlink.create_veth(&pair).await {
-            // No endpoint records the name: the pair of an earlier attempt, cut short by a
-            // crash before it was recorded. dockerd retries; replace it.
-            Err(e) if e.already_exists() => {
-                tracing::info!(veth = %host, "replacing the veth pair of an unfinished attempt");
-                self.netlink.replace_veth(&pair).await?;
-            }
-            created => created?,
-        }
-        let recorded = self.record_endpoint(&request, network, pair).await;
-        if recorded.is_err() {
-            if let Err(cleanup) = self.netlink.delete_link(&host).await {
-                tracing::warn!(%cleanup, "could not remove the veth of a failed endpoint");
-            }
-        }
-        let endpoint = recorded?;
-        tracing::info!(endpoint = %endpoint.id, veth = %endpoint.host_veth, "endpoint created");
-        Ok(endpoint_response(requested_mac, endpoint.mac))
+        let network = self.known_network(&request.network_id).await?;
+        let endpoint = self.endpoints.create(&request, &network.link()).await?;
+        Ok(endpoint_response(
+            request.interface.mac_address,
+            endpoint.mac,
+        ))
     }
 
     async fn join(&self, request: JoinRequest) -> Result<JoinResponse, Error> {
-        let state = self.store.snapshot().await;
-        let network = known_network(&state, &request.network_id)?;
-        let endpoint = known_endpoint(&state, &request.endpoint_id)?;
+        let network = self.known_network(&request.network_id).await?;
+        let endpoint = self.known_endpoint(&request.endpoint_id).await?;
         // An internal network has no way out, so its containers get no default route.
         let gateway = |v4: bool| -> Option<IpAddr> {
             if network.internal {
@@ -166,30 +157,39 @@ impl BridgeDriver {
         request: ProgramExternalConnectivityRequest,
     ) -> Result<(), Error> {
         let bindings = request.options.port_bindings()?;
-        let state = self.store.snapshot().await;
-        let network = known_network(&state, &request.network_id)?;
-        let endpoint = known_endpoint(&state, &request.endpoint_id)?;
+        let network = self.known_network(&request.network_id).await?;
+        let endpoint = self.known_endpoint(&request.endpoint_id).await?;
         if network.internal {
             // Not sent for internal networks (`Join` gives them no gateway); if it came,
             // there would be no way in to publish.
             return Ok(());
         }
         let rules = ports::rules(&network.bridge, &endpoint.addresses, &bindings)?;
-        if let Some((binding, other)) = port_in_use(&state, &endpoint.id, &bindings) {
+        let clash = self
+            .endpoints
+            .store()
+            .read(|endpoints| {
+                port_in_use(endpoints, &endpoint.id, &bindings)
+                    .map(|(binding, other)| (binding.host_port, other.to_owned()))
+            })
+            .await;
+        if let Some((port, other)) = clash {
             return Err(Error::PortInUse {
-                port: binding.host_port,
-                endpoint: other.to_owned(),
+                port,
+                endpoint: other,
             });
         }
         // A repeated call replaces what the endpoint published before. The bindings are
         // recorded before their rules go in, so whatever gets installed can be removed.
-        firewall::remove(&published_rules(network, endpoint)).await?;
-        self.set_published(&endpoint.id, bindings.clone()).await?;
+        firewall::remove(&published_rules(&network, &endpoint)).await?;
+        self.endpoints
+            .set_published(&endpoint.id, bindings.clone())
+            .await?;
         if let Err(e) = firewall::install(&rules).await {
             if let Err(cleanup) = firewall::remove(&rules).await {
                 tracing::warn!(%cleanup, "could not remove the rules of a failed publication");
             }
-            if let Err(cleanup) = self.set_published(&endpoint.id, Vec::new()).await {
+            if let Err(cleanup) = self.endpoints.set_published(&endpoint.id, Vec::new()).await {
                 tracing::warn!(%cleanup, "could not forget a failed publication");
             }
             return Err(e.into());
@@ -202,37 +202,25 @@ impl BridgeDriver {
         &self,
         request: RevokeExternalConnectivityRequest,
     ) -> Result<(), Error> {
-        let state = self.store.snapshot().await;
-        let Some(endpoint) = state.endpoints.get(&request.endpoint_id) else {
+        let Some(endpoint) = self.endpoints.get(&request.endpoint_id).await else {
             return Ok(()); // nothing published, or already deleted
         };
-        let network = known_network(&state, &endpoint.network_id)?;
-        firewall::remove(&published_rules(network, endpoint)).await?;
-        self.set_published(&endpoint.id, Vec::new()).await?;
+        let network = self.known_network(&endpoint.network_id).await?;
+        firewall::remove(&published_rules(&network, &endpoint)).await?;
+        self.endpoints
+            .set_published(&endpoint.id, Vec::new())
+            .await?;
         tracing::info!(endpoint = %endpoint.id, "external connectivity revoked");
         Ok(())
     }
 
     async fn delete_endpoint(&self, request: DeleteEndpointRequest) -> Result<(), Error> {
-        let _claim = self.store.claim(&request.endpoint_id).await;
-        let state = self.store.snapshot().await;
-        if let Some(endpoint) = state.endpoints.get(&request.endpoint_id) {
-            if let Ok(network) = known_network(&state, &endpoint.network_id) {
-                firewall::remove(&published_rules(network, endpoint)).await?;
+        if let Some(endpoint) = self.endpoints.get(&request.endpoint_id).await {
+            if let Some(network) = self.networks.get(&endpoint.network_id).await {
+                firewall::remove(&published_rules(&network, &endpoint)).await?;
             }
         }
-        // Names follow from the id, so even an endpoint whose creation failed half-way (and
-        // was never recorded) is cleaned up. No name follows from an invalid id, and no
-        // endpoint can have one: there is nothing to delete.
-        let host = match state.endpoints.get(&request.endpoint_id) {
-            Some(endpoint) => endpoint.host_veth.clone(),
-            None if names::check_id("endpoint", &request.endpoint_id).is_err() => return Ok(()),
-            None => names::host_veth_name(&request.endpoint_id),
-        };
-        self.netlink.delete_link(&host).await?;
-        self.store
-            .update(|state| state.endpoints.remove(&request.endpoint_id))
-            .await?;
+        self.endpoints.delete(&request.endpoint_id).await?;
         Ok(())
     }
 }
@@ -241,69 +229,77 @@ impl BridgeDriver {
     /// A driver keeping its state in `state_dir`, talking to the kernel through a netlink
     /// socket in the calling thread's network namespace (inside a tokio runtime).
     pub async fn open(state_dir: impl Into<PathBuf>) -> Result<Self, Error> {
-        let store = Store::open(state_dir).await?;
-        let state = store.snapshot().await;
+        let state_dir = state_dir.into();
+        let netlink = Netlink::connect()?;
+        let networks = Store::open(networks_dir(&state_dir)).await?;
+        let endpoints = Endpoints::open(endpoints_dir(&state_dir), netlink.clone()).await?;
+        if let Some(old) = migrate::old_state::<OldState>(&state_dir)? {
+            networks
+                .update(|entries| {
+                    for (id, network) in old.networks {
+                        entries.insert(id, network);
+                    }
+                })
+                .await?;
+            endpoints
+                .store()
+                .update(|entries| {
+                    for (id, endpoint) in old.endpoints {
+                        entries.insert(id, endpoint);
+                    }
+                })
+                .await?;
+            migrate::retire(&state_dir)?;
+        }
         tracing::info!(
-            path = %store.path().display(),
-            networks = state.networks.len(),
-            endpoints = state.endpoints.len(),
+            path = %state_dir.display(),
+            networks = networks.len().await,
+            endpoints = endpoints.store().len().await,
             "state loaded"
         );
-        let netlink = Netlink::connect()?;
-        Ok(Self { netlink, store })
+        Ok(Self {
+            netlink,
+            networks,
+            endpoints,
+        })
     }
 
-    /// Makes the kernel match the persisted state (see [`reconcile`](super::reconcile));
-    /// returns what could not be restored. Run it once at start-up.
+    /// Makes the kernel match the persisted state (see
+    /// [`reconcile`](crate::linux::reconcile)); returns what could not be restored. Run it
+    /// once at start-up.
     pub async fn reconcile(&self) -> Vec<Error> {
-        let state = self.store.snapshot().await;
-        reconcile(&self.netlink, &state).await
+        let networks: Vec<BridgeSetup> = self
+            .networks
+            .read(|networks| networks.values().map(NetworkState::setup).collect())
+            .await;
+        let endpoints = self.endpoints.store().snapshot().await;
+        reconcile(&self.netlink, &networks, &endpoints)
+            .await
+            .into_iter()
+            .map(Error::from)
+            .collect()
     }
 
-    /// Records the endpoint whose veth pair was just created, with the MAC it ended up with.
-    async fn record_endpoint(
-        &self,
-        request: &CreateEndpointRequest,
-        network: &NetworkState,
-        pair: VethPair<'_>,
-    ) -> Result<EndpointState, Error> {
-        let mac = MacAddress(self.netlink.link_mac(pair.peer).await?);
-        let endpoint = EndpointState::created(request, &network.id, pair.host, pair.peer, mac);
-        self.store
-            .update(|state| {
-                state
-                    .endpoints
-                    .insert(endpoint.id.clone(), endpoint.clone())
-            })
-            .await?;
-        Ok(endpoint)
+    /// The network `network_id`, which must be known.
+    async fn known_network(&self, network_id: &str) -> Result<NetworkState, Error> {
+        self.networks
+            .get(network_id)
+            .await
+            .ok_or_else(|| Error::UnknownNetwork(network_id.to_owned()))
     }
 
-    /// Records the ports published to an endpoint (if it still exists).
-    async fn set_published(
-        &self,
-        endpoint_id: &str,
-        bindings: Vec<PortBinding>,
-    ) -> Result<(), Error> {
-        self.store
-            .update(|state| {
-                if let Some(endpoint) = state.endpoints.get_mut(endpoint_id) {
-                    endpoint.published = bindings;
-                }
-            })
-            .await?;
-        Ok(())
+    /// The endpoint `endpoint_id`, which must be known.
+    async fn known_endpoint(&self, endpoint_id: &str) -> Result<EndpointState, Error> {
+        self.endpoints
+            .get(endpoint_id)
+            .await
+            .ok_or_else(|| Error::UnknownEndpoint(endpoint_id.to_owned()))
     }
 
-    /// Removes a network and its endpoints from the state.
+    /// Removes a network from the state (its endpoints are forgotten first).
     async fn forget_network(&self, network_id: &str) -> Result<(), Error> {
-        self.store
-            .update(|state| {
-                state.networks.remove(network_id);
-                state
-                    .endpoints
-                    .retain(|_, endpoint| endpoint.network_id != network_id);
-            })
+        self.networks
+            .update(|networks| networks.remove(network_id))
             .await?;
         Ok(())
     }
@@ -347,18 +343,20 @@ fn network_from(request: &CreateNetworkRequest) -> Result<NetworkState, Error> {
     })
 }
 
-/// Records `network` unless its bridge name is taken; returns whether it is new (`false`
-/// for a repeated request).
-fn reserve(state: &mut State, network: &NetworkState) -> Result<bool, Error> {
-    if let Some(existing) = state.networks.get(&network.id) {
+/// Whether `network` is new among `networks`: `false` for a repeated request, an error
+/// when the id is known with other settings or the bridge name is taken.
+fn is_new(
+    networks: &BTreeMap<String, NetworkState>,
+    network: &NetworkState,
+) -> Result<bool, Error> {
+    if let Some(existing) = networks.get(&network.id) {
         return if existing == network {
             Ok(false)
         } else {
             Err(Error::NetworkExists(network.id.clone()))
         };
     }
-    if let Some(other) = state
-        .networks
+    if let Some(other) = networks
         .values()
         .find(|other| other.bridge == network.bridge)
     {
@@ -367,22 +365,7 @@ fn reserve(state: &mut State, network: &NetworkState) -> Result<bool, Error> {
             network: other.id.clone(),
         });
     }
-    state.networks.insert(network.id.clone(), network.clone());
     Ok(true)
-}
-
-fn known_network<'a>(state: &'a State, network_id: &str) -> Result<&'a NetworkState, Error> {
-    state
-        .networks
-        .get(network_id)
-        .ok_or_else(|| Error::UnknownNetwork(network_id.to_owned()))
-}
-
-fn known_endpoint<'a>(state: &'a State, endpoint_id: &str) -> Result<&'a EndpointState, Error> {
-    state
-        .endpoints
-        .get(endpoint_id)
-        .ok_or_else(|| Error::UnknownEndpoint(endpoint_id.to_owned()))
 }
 
 /// The rules of the ports `endpoint` publishes now. Its bindings were checked by
@@ -395,7 +378,7 @@ fn published_rules(network: &NetworkState, endpoint: &EndpointState) -> Vec<fire
 /// publishes (same protocol, and the same host address or either on all addresses), with
 /// that endpoint's id.
 fn port_in_use<'a>(
-    state: &'a State,
+    endpoints: &'a BTreeMap<String, EndpointState>,
     endpoint_id: &str,
     bindings: &'a [PortBinding],
 ) -> Option<(&'a PortBinding, &'a str)> {
@@ -405,8 +388,7 @@ fn port_in_use<'a>(
             && (a.host_ip.is_none() || b.host_ip.is_none() || a.host_ip == b.host_ip)
     };
     bindings.iter().find_map(|binding| {
-        state
-            .endpoints
+        endpoints
             .values()
             .filter(|other| other.id != endpoint_id)
             .find(|other| other.published.iter().any(|theirs| clash(binding, theirs)))
@@ -485,17 +467,18 @@ mod tests {
 
     #[test]
     fn a_bridge_name_serves_one_network_only() {
-        let mut state = State::default();
+        let mut networks = BTreeMap::new();
         let first = network_from(&request(&[("bridge_name", "br-lab")])).unwrap();
-        assert!(reserve(&mut state, &first).unwrap());
+        assert!(is_new(&networks, &first).unwrap());
+        networks.insert(first.id.clone(), first.clone());
         assert!(
-            !reserve(&mut state, &first).unwrap(),
+            !is_new(&networks, &first).unwrap(),
             "a repeated request is not new"
         );
 
         let mut second = first.clone();
         second.id = "other".into();
-        let error = reserve(&mut state, &second).unwrap_err();
+        let error = is_new(&networks, &second).unwrap_err();
         assert_eq!(
             error.to_string(),
             format!("bridge br-lab is already used by network {ID}")
@@ -504,10 +487,9 @@ mod tests {
         let mut changed = first.clone();
         changed.mtu = Some(9000);
         assert!(matches!(
-            reserve(&mut state, &changed),
+            is_new(&networks, &changed),
             Err(Error::NetworkExists(_))
         ));
-        assert_eq!(state.networks.len(), 1);
     }
 
     #[test]
@@ -519,8 +501,8 @@ mod tests {
             port: 80,
             ..PortBinding::default()
         };
-        let mut state = State::default();
-        state.endpoints.insert(
+        let mut state = BTreeMap::new();
+        state.insert(
             "e1".into(),
             EndpointState {
                 id: "e1".into(),

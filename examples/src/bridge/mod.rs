@@ -1,21 +1,18 @@
 //! `dknet-bridge`: a network driver that puts containers on a Linux bridge of their own.
 //!
 //! One concern per module: [`driver`] answers dockerd, [`options`] reads `-o key=value`,
-//! [`names`] derives interface names from Docker's ids, [`netlink`] creates links and
-//! addresses, [`firewall`] manages the iptables rules, [`ports`] writes the rules of
-//! published ports, [`state`] persists what was made,
-//! and [`reconcile`] makes the kernel match that state again at start-up.
+//! [`ports`] writes the rules of published ports and [`state`] persists the networks.
+//! Interface names, links, firewall rules, endpoints and reconciliation at start-up come
+//! from the shared [`linux`](crate::linux) helpers.
 
 pub mod driver;
-pub mod firewall;
-pub mod names;
-pub mod netlink;
 pub mod options;
 pub mod ports;
-pub mod reconcile;
 pub mod state;
 
 pub use driver::BridgeDriver;
+
+use crate::linux::{firewall, names, netlink};
 
 /// Anything the bridge driver can fail at; dockerd shows the message to the user.
 #[derive(Debug, thiserror::Error)]
@@ -36,15 +33,6 @@ pub enum Error {
         bridge: String,
         /// The network using it.
         network: String,
-    },
-    /// Another endpoint's veth already has the name derived from this endpoint's id (the
-    /// two ids share their first characters).
-    #[error("interface name {name} is already used by endpoint {endpoint}")]
-    NameInUse {
-        /// The interface name.
-        name: String,
-        /// The endpoint using it.
-        endpoint: String,
     },
     /// A link with the bridge's name exists and was not made by this plugin.
     #[error("a link named {0} already exists and does not belong to this plugin")]
@@ -77,23 +65,11 @@ pub enum Error {
     Port(#[from] ports::Error),
     /// Reading or writing the state failed.
     #[error(transparent)]
-    State(#[from] state::Error),
-    /// Another error, with what was being done.
-    #[error("{context}: {source}")]
-    Context {
-        /// What was being done.
-        context: String,
-        /// What went wrong.
-        source: Box<Error>,
-    },
-}
-
-impl Error {
-    /// This error, prefixed with what was being done.
-    pub fn context(self, context: impl Into<String>) -> Self {
-        Error::Context {
-            context: context.into(),
-            source: Box::new(self),
-        }
-    }
+    State(#[from] dknet::store::Error),
+    /// The state file of an earlier version could not be moved into the store.
+    #[error(transparent)]
+    Migrate(#[from] crate::migrate::Error),
+    /// Making, recording or restoring an endpoint or a bridge failed.
+    #[error(transparent)]
+    Linux(#[from] crate::linux::Error),
 }

@@ -230,6 +230,11 @@ impl Allocator {
         }
     }
 
+    /// Whether pool `id` is handed out.
+    pub fn has_pool(&self, id: &str) -> bool {
+        self.pools.contains_key(id)
+    }
+
     /// The addresses taken in pool `id`.
     pub fn taken(&self, id: &str) -> usize {
         self.pools.get(id).map_or(0, |pool| pool.taken.len())

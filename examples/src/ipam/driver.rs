@@ -37,16 +37,14 @@ impl IpamAllocator {
     ) -> Result<RequestPoolResponse, StoreError> {
         let (id, pool) = self
             .store
-            .update(|a| a.request_pool(request.pool, request.sub_pool, request.v6))
+            .request_pool(request.pool, request.sub_pool, request.v6)
             .await?;
         tracing::info!(%pool, "pool handed out");
         Ok(RequestPoolResponse::new(id, pool))
     }
 
     async fn release_pool(&self, request: ReleasePoolRequest) -> Result<(), StoreError> {
-        self.store
-            .update(|a| a.release_pool(&request.pool_id))
-            .await?;
+        self.store.release_pool(&request.pool_id).await?;
         tracing::info!(pool = %request.pool_id, "pool released");
         Ok(())
     }
@@ -57,7 +55,7 @@ impl IpamAllocator {
     ) -> Result<RequestAddressResponse, StoreError> {
         let address = self
             .store
-            .update(|a| a.request_address(&request.pool_id, request.address))
+            .request_address(&request.pool_id, request.address)
             .await?;
         let what = if request.options.is_gateway_request() {
             "gateway"
@@ -70,7 +68,7 @@ impl IpamAllocator {
 
     async fn release_address(&self, request: ReleaseAddressRequest) -> Result<(), StoreError> {
         self.store
-            .update(|a| a.release_address(&request.pool_id, request.address))
+            .release_address(&request.pool_id, request.address)
             .await
     }
 }

@@ -16,6 +16,7 @@
 //!
 //! The handlers never call the Docker API and read what they need from the state.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -25,16 +26,34 @@ use dknet::network::{
     DiscoverNewRequest, EndpointInterface, FreeNetworkRequest, GetCapabilitiesResponse,
     InterfaceName, JoinRequest, JoinResponse, MacAddress, NodeDiscoveryData, Scope,
 };
+use dknet::store::Store;
 
 use super::options::OverlayOptions;
-use super::state::{OverlayNetwork, OverlayState, Store};
+use super::state::{dir_of, NodeState, OverlayNetwork, NODE_KEY};
 use super::vni::{self, VniRange};
 use super::vxlan::{Vxlan, VxlanSpec, VXLAN_OVERHEAD};
 use super::Error;
-use crate::bridge::netlink::{Netlink, VethPair};
-use crate::bridge::reconcile::{reconcile, restore_network};
-use crate::bridge::state::EndpointState;
-use crate::bridge::{self, firewall, names};
+use crate::linux::endpoint::EndpointState;
+use crate::linux::endpoint::Endpoints;
+use crate::linux::netlink::Netlink;
+use crate::linux::reconcile::{reconcile, restore_network, BridgeSetup};
+use crate::linux::{self, firewall, names};
+use crate::migrate;
+
+/// The one state file of earlier versions.
+#[derive(serde::Deserialize)]
+struct OldState {
+    #[serde(default)]
+    allocations: BTreeMap<String, u32>,
+    #[serde(default)]
+    local_address: Option<IpAddr>,
+    #[serde(default)]
+    peers: std::collections::BTreeSet<IpAddr>,
+    #[serde(default)]
+    networks: BTreeMap<String, OverlayNetwork>,
+    #[serde(default)]
+    endpoints: BTreeMap<String, EndpointState>,
+}
 
 /// The MTU assumed for the underlay when this node's address is not known yet.
 const DEFAULT_UNDERLAY_MTU: u32 = 1500;
@@ -44,7 +63,13 @@ const DEFAULT_UNDERLAY_MTU: u32 = 1500;
 pub struct OverlayDriver {
     netlink: Netlink,
     vxlan: Vxlan,
-    store: Store,
+    /// On a manager: the VXLAN id of each network it allocated, by network id.
+    allocations: Store<u32>,
+    /// This node's address and its peers, under [`NODE_KEY`].
+    node: Store<NodeState>,
+    /// The networks made on this node, by network id.
+    networks: Store<OverlayNetwork>,
+    endpoints: Endpoints,
     range: VniRange,
 }
 
@@ -65,14 +90,12 @@ impl OverlayDriver {
         let mut options = OverlayOptions::parse(&request.options)?;
         let range = self.range;
         let vni = self
-            .store
-            .update(|state| {
-                vni::allocate(
-                    &mut state.allocations,
-                    &request.network_id,
-                    options.vni,
-                    range,
-                )
+            .allocations
+            .update(|allocations| {
+                let mut ids: BTreeMap<String, u32> = allocations.entries().clone();
+                let vni = vni::allocate(&mut ids, &request.network_id, options.vni, range)?;
+                allocations.insert(request.network_id.clone(), vni);
+                Ok::<_, Error>(vni)
             })
             .await??;
         options.vni = Some(vni);
@@ -84,8 +107,8 @@ impl OverlayDriver {
 
     async fn free_network(&self, request: FreeNetworkRequest) -> Result<(), Error> {
         let freed = self
-            .store
-            .update(|state| state.allocations.remove(&request.network_id))
+            .allocations
+            .update(|allocations| allocations.remove(&request.network_id))
             .await?;
         if let Some(vni) = freed {
             tracing::info!(network = %request.network_id, vni, "VXLAN id freed");
@@ -98,20 +121,16 @@ impl OverlayDriver {
             return Ok(());
         };
         if request.discovery_data.is_self {
-            self.store
-                .update(|state| state.local_address = Some(address))
+            self.change_node(|node| node.local_address = Some(address))
                 .await?;
             tracing::info!(%address, "this node's address");
             return Ok(());
         }
-        let state = self
-            .store
-            .update(|state| {
-                state.peers.insert(address);
-                state.clone()
-            })
-            .await?;
-        for network in state.networks.values() {
+        self.change_node(|node| {
+            node.peers.insert(address);
+        })
+        .await?;
+        for network in self.networks.snapshot().await.values() {
             if let Some(index) = self.vxlan.index(&network.vxlan).await? {
                 self.vxlan.add_peer(index, address).await?;
             }
@@ -124,14 +143,11 @@ impl OverlayDriver {
         let Some(address) = node_address(request.discovery_type, &request.discovery_data) else {
             return Ok(());
         };
-        let state = self
-            .store
-            .update(|state| {
-                state.peers.remove(&address);
-                state.clone()
-            })
-            .await?;
-        for network in state.networks.values() {
+        self.change_node(|node| {
+            node.peers.remove(&address);
+        })
+        .await?;
+        for network in self.networks.snapshot().await.values() {
             if let Some(index) = self.vxlan.index(&network.vxlan).await? {
                 self.vxlan.remove_peer(index, address).await?;
             }
@@ -142,12 +158,12 @@ impl OverlayDriver {
 
     async fn create_network(&self, request: CreateNetworkRequest) -> Result<(), Error> {
         // Device names are derived from the id: only Docker's kind of id may reach the kernel.
-        names::check_id("network", &request.network_id).map_err(bridge::Error::InvalidId)?;
+        names::check_id("network", &request.network_id).map_err(linux::Error::InvalidId)?;
         let options = OverlayOptions::parse(&request.options.generic_map())?;
         let vni = options
             .vni
             .ok_or_else(|| Error::NoVni(request.network_id.clone()))?;
-        let local = self.store.snapshot().await.local_address;
+        let local = self.node().await.local_address;
         let mtu = match options.mtu {
             Some(mtu) => mtu,
             None => self.underlay_mtu(local).await? - VXLAN_OVERHEAD,
@@ -159,13 +175,19 @@ impl OverlayDriver {
             vxlan: names::with_prefix("dkx-", &request.network_id),
             mtu,
         };
-        let (fresh, state) = self
-            .store
-            .update(|state| reserve(state, &network).map(|fresh| (fresh, state.clone())))
+        let fresh = self
+            .networks
+            .update(|networks| {
+                let fresh = is_new(networks.entries(), &network)?;
+                if fresh {
+                    networks.insert(network.id.clone(), network.clone());
+                }
+                Ok::<_, Error>(fresh)
+            })
             .await??;
-        if let Err(e) = self.build(&network, &state).await {
+        if let Err(e) = self.build(&network).await {
             if fresh {
-                if let Err(cleanup) = self.remove_network(&network, &state).await {
+                if let Err(cleanup) = self.remove_network(&network).await {
                     tracing::warn!(network = %network.id, %cleanup, "could not undo a failed network");
                 }
             }
@@ -176,11 +198,10 @@ impl OverlayDriver {
     }
 
     async fn delete_network(&self, request: DeleteNetworkRequest) -> Result<(), Error> {
-        let state = self.store.snapshot().await;
-        let Some(network) = state.networks.get(&request.network_id) else {
+        let Some(network) = self.networks.get(&request.network_id).await else {
             return Ok(());
         };
-        self.remove_network(network, &state).await?;
+        self.remove_network(&network).await?;
         tracing::info!(network = %network.id, "network deleted");
         Ok(())
     }
@@ -189,39 +210,28 @@ impl OverlayDriver {
         &self,
         request: CreateEndpointRequest,
     ) -> Result<CreateEndpointResponse, Error> {
-        names::check_id("endpoint", &request.endpoint_id).map_err(bridge::Error::InvalidId)?;
-        let requested_mac = request.interface.mac_address;
-        let state = self.store.snapshot().await;
-        if let Some(endpoint) = state.endpoints.get(&request.endpoint_id) {
-            return Ok(endpoint_response(requested_mac, endpoint.mac));
-        }
-        let network = known_network(&state, &request.network_id)?;
-        let host = names::host_veth_name(&request.endpoint_id);
-        let container = names::container_veth_name(&request.endpoint_id);
-        let pair = VethPair {
-            host: &host,
-            peer: &container,
-            bridge: &network.bridge,
-            mtu: Some(network.mtu),
-            peer_mac: requested_mac.map(|mac| mac.octets()),
-        };
-        self.netlink.create_veth(&pair).await?;
-        let recorded = self.record_endpoint(&request, network, &pair).await;
-        if recorded.is_err() {
-            if let Err(cleanup) = self.netlink.delete_link(&host).await {
-                tracing::warn!(%cleanup, "could not remove the veth of a failed endpoint");
-            }
-        }
-        let endpoint = recorded?;
-        Ok(endpoint_response(requested_mac, endpoint.mac))
+        names::check_id("endpoint", &request.endpoint_id).map_err(linux::Error::InvalidId)?;
+        let network = self
+            .networks
+            .get(&request.network_id)
+            .await
+            .ok_or_else(|| Error::UnknownNetwork(request.network_id.clone()))?;
+        // The overlay publishes no ports: containers reach out through docker_gwbridge.
+        let endpoint = self.endpoints.create(&request, &network.link()).await?;
+        Ok(endpoint_response(
+            request.interface.mac_address,
+            endpoint.mac,
+        ))
     }
 
     async fn join(&self, request: JoinRequest) -> Result<JoinResponse, Error> {
-        let state = self.store.snapshot().await;
-        known_network(&state, &request.network_id)?;
-        let endpoint = state
+        if self.networks.get(&request.network_id).await.is_none() {
+            return Err(Error::UnknownNetwork(request.network_id));
+        }
+        let endpoint = self
             .endpoints
             .get(&request.endpoint_id)
+            .await
             .ok_or_else(|| Error::UnknownEndpoint(request.endpoint_id.clone()))?;
         Ok(JoinResponse {
             interface_name: Some(InterfaceName::new(&endpoint.container_veth, "eth")),
@@ -233,15 +243,7 @@ impl OverlayDriver {
     }
 
     async fn delete_endpoint(&self, request: DeleteEndpointRequest) -> Result<(), Error> {
-        let state = self.store.snapshot().await;
-        let host = state.endpoints.get(&request.endpoint_id).map_or_else(
-            || names::host_veth_name(&request.endpoint_id),
-            |e| e.host_veth.clone(),
-        );
-        self.netlink.delete_link(&host).await?;
-        self.store
-            .update(|state| state.endpoints.remove(&request.endpoint_id))
-            .await?;
+        self.endpoints.delete(&request.endpoint_id).await?;
         Ok(())
     }
 }
@@ -251,49 +253,107 @@ impl OverlayDriver {
     /// talking to the kernel of the calling thread's network namespace (inside a tokio
     /// runtime).
     pub async fn open(state_dir: impl Into<PathBuf>, range: VniRange) -> Result<Self, Error> {
-        let store = Store::open(state_dir).await?;
-        let state = store.snapshot().await;
-        tracing::info!(
-            path = %store.path().display(),
-            networks = state.networks.len(),
-            peers = state.peers.len(),
-            allocations = state.allocations.len(),
-            "state loaded"
-        );
-        let netlink = Netlink::connect()?;
+        let state_dir = state_dir.into();
+        let netlink = Netlink::connect().map_err(linux::Error::from)?;
         let vxlan = Vxlan::connect().map_err(|e| {
             Error::Vxlan(super::vxlan::Error::from_io("opening a netlink socket", e))
         })?;
-        Ok(Self {
+        let allocations = Store::open(dir_of(&state_dir, "allocations")).await?;
+        let node = Store::open(dir_of(&state_dir, "node")).await?;
+        let networks = Store::open(dir_of(&state_dir, "networks")).await?;
+        let endpoints = Endpoints::open(dir_of(&state_dir, "endpoints"), netlink.clone()).await?;
+        if let Some(old) = migrate::old_state::<OldState>(&state_dir)? {
+            allocations
+                .update(|entries| {
+                    for (id, vni) in old.allocations {
+                        entries.insert(id, vni);
+                    }
+                })
+                .await?;
+            let known = NodeState {
+                local_address: old.local_address,
+                peers: old.peers,
+            };
+            node.update(|entries| entries.insert(NODE_KEY, known))
+                .await?;
+            networks
+                .update(|entries| {
+                    for (id, network) in old.networks {
+                        entries.insert(id, network);
+                    }
+                })
+                .await?;
+            endpoints
+                .store()
+                .update(|entries| {
+                    for (id, endpoint) in old.endpoints {
+                        entries.insert(id, endpoint);
+                    }
+                })
+                .await?;
+            migrate::retire(&state_dir)?;
+        }
+        let driver = Self {
             netlink,
             vxlan,
-            store,
+            allocations,
+            node,
+            networks,
+            endpoints,
             range,
-        })
+        };
+        tracing::info!(
+            path = %state_dir.display(),
+            networks = driver.networks.len().await,
+            peers = driver.node().await.peers.len(),
+            allocations = driver.allocations.len().await,
+            "state loaded"
+        );
+        Ok(driver)
     }
 
     /// Makes the kernel match the persisted state: bridges, veths and firewall rules (the
-    /// bridge example's reconcile), then each network's VXLAN device and flooding entries.
-    /// Returns what could not be restored. Run it once at start-up.
+    /// shared [`reconcile`](crate::linux::reconcile)), then each network's VXLAN device
+    /// and flooding entries. Returns what could not be restored. Run it once at start-up.
     pub async fn reconcile(&self) -> Vec<Error> {
-        let state = self.store.snapshot().await;
-        let mut failures: Vec<Error> = reconcile(&self.netlink, &state.as_bridge())
+        let networks = self.networks.snapshot().await;
+        let setups: Vec<BridgeSetup> = networks.values().map(OverlayNetwork::setup).collect();
+        let endpoints = self.endpoints.store().snapshot().await;
+        let mut failures: Vec<Error> = reconcile(&self.netlink, &setups, &endpoints)
             .await
             .into_iter()
-            .map(Error::Bridge)
+            .map(Error::Linux)
             .collect();
-        for network in state.networks.values() {
-            if let Err(e) = self.build(network, &state).await {
+        for network in networks.values() {
+            if let Err(e) = self.build(network).await {
                 failures.push(e);
             }
         }
         failures
     }
 
+    /// What this node knows of the swarm.
+    async fn node(&self) -> NodeState {
+        self.node.get(NODE_KEY).await.unwrap_or_default()
+    }
+
+    /// Applies `change` to what this node knows and records it.
+    async fn change_node(&self, change: impl FnOnce(&mut NodeState)) -> Result<(), Error> {
+        self.node
+            .update(|entries| {
+                let mut node = entries.get(NODE_KEY).cloned().unwrap_or_default();
+                change(&mut node);
+                entries.insert(NODE_KEY, node);
+            })
+            .await?;
+        Ok(())
+    }
+
     /// Creates or repairs a network's bridge, firewall rules, VXLAN device and flooding
     /// entries.
-    async fn build(&self, network: &OverlayNetwork, state: &OverlayState) -> Result<(), Error> {
-        restore_network(&self.netlink, &network.as_bridge()).await?;
+    async fn build(&self, network: &OverlayNetwork) -> Result<(), Error> {
+        restore_network(&self.netlink, &network.setup()).await?;
+        let node = self.node().await;
         let bridge = self
             .vxlan
             .index(&network.bridge)
@@ -302,7 +362,7 @@ impl OverlayDriver {
         let spec = VxlanSpec {
             name: &network.vxlan,
             vni: network.vni,
-            local: state.local_address,
+            local: node.local_address,
             mtu: network.mtu,
             bridge,
         };
@@ -312,31 +372,28 @@ impl OverlayDriver {
             .index(&network.vxlan)
             .await?
             .ok_or_else(|| Error::UnknownNetwork(network.id.clone()))?;
-        for peer in &state.peers {
+        for peer in &node.peers {
             self.vxlan.add_peer(index, *peer).await?;
         }
         Ok(())
     }
 
     /// Deletes a network's veths, firewall rules, VXLAN device and bridge, and forgets it.
-    async fn remove_network(
-        &self,
-        network: &OverlayNetwork,
-        state: &OverlayState,
-    ) -> Result<(), Error> {
-        for endpoint in state.endpoints.values() {
-            if endpoint.network_id == network.id {
-                self.netlink.delete_link(&endpoint.host_veth).await?;
-            }
-        }
-        firewall::remove(&network.as_bridge().firewall_rules()).await?;
-        self.netlink.delete_link(&network.vxlan).await?;
-        self.netlink.delete_link(&network.bridge).await?;
-        self.store
-            .update(|state| {
-                state.networks.remove(&network.id);
-                state.endpoints.retain(|_, e| e.network_id != network.id);
-            })
+    async fn remove_network(&self, network: &OverlayNetwork) -> Result<(), Error> {
+        self.endpoints.delete_all_of(&network.id).await?;
+        firewall::remove(&network.setup().rules)
+            .await
+            .map_err(linux::Error::from)?;
+        self.netlink
+            .delete_link(&network.vxlan)
+            .await
+            .map_err(linux::Error::from)?;
+        self.netlink
+            .delete_link(&network.bridge)
+            .await
+            .map_err(linux::Error::from)?;
+        self.networks
+            .update(|networks| networks.remove(&network.id))
             .await?;
         Ok(())
     }
@@ -351,26 +408,6 @@ impl OverlayDriver {
             .mtu_of_address(local)
             .await?
             .unwrap_or(DEFAULT_UNDERLAY_MTU))
-    }
-
-    /// Records the endpoint whose veth pair was just created, with the MAC it ended up with.
-    async fn record_endpoint(
-        &self,
-        request: &CreateEndpointRequest,
-        network: &OverlayNetwork,
-        pair: &VethPair<'_>,
-    ) -> Result<EndpointState, Error> {
-        // The overlay publishes no ports: containers reach out through docker_gwbridge.
-        let mac = MacAddress(self.netlink.link_mac(pair.peer).await?);
-        let endpoint = EndpointState::created(request, &network.id, pair.host, pair.peer, mac);
-        self.store
-            .update(|state| {
-                state
-                    .endpoints
-                    .insert(endpoint.id.clone(), endpoint.clone())
-            })
-            .await?;
-        Ok(endpoint)
     }
 }
 
@@ -393,23 +430,17 @@ fn node_address(discovery_type: u32, data: &NodeDiscoveryData) -> Option<IpAddr>
     }
 }
 
-/// Records `network` unless it is known with other settings; returns whether it is new.
-fn reserve(state: &mut OverlayState, network: &OverlayNetwork) -> Result<bool, Error> {
-    match state.networks.get(&network.id) {
+/// Whether `network` is new among `networks`: `false` for a repeated request, an error
+/// when it is known with other settings.
+fn is_new(
+    networks: &BTreeMap<String, OverlayNetwork>,
+    network: &OverlayNetwork,
+) -> Result<bool, Error> {
+    match networks.get(&network.id) {
         Some(existing) if existing == network => Ok(false),
         Some(_) => Err(Error::NetworkExists(network.id.clone())),
-        None => {
-            state.networks.insert(network.id.clone(), network.clone());
-            Ok(true)
-        }
+        None => Ok(true),
     }
-}
-
-fn known_network<'a>(state: &'a OverlayState, id: &str) -> Result<&'a OverlayNetwork, Error> {
-    state
-        .networks
-        .get(id)
-        .ok_or_else(|| Error::UnknownNetwork(id.to_owned()))
 }
 
 /// The `CreateEndpoint` answer: the MAC only when dockerd had none.
@@ -452,7 +483,7 @@ mod tests {
 
     #[test]
     fn a_network_is_reserved_once_and_never_changed() {
-        let mut state = OverlayState::default();
+        let mut networks = BTreeMap::new();
         let network = OverlayNetwork {
             id: "n1".into(),
             vni: 4096,
@@ -460,12 +491,13 @@ mod tests {
             vxlan: "dkx-n1".into(),
             mtu: 1450,
         };
-        assert!(reserve(&mut state, &network).unwrap());
-        assert!(!reserve(&mut state, &network).unwrap());
+        assert!(is_new(&networks, &network).unwrap());
+        networks.insert(network.id.clone(), network.clone());
+        assert!(!is_new(&networks, &network).unwrap());
         let mut other = network.clone();
         other.vni = 4097;
         assert!(matches!(
-            reserve(&mut state, &other),
+            is_new(&networks, &other),
             Err(Error::NetworkExists(_))
         ));
     }

@@ -4,7 +4,7 @@
 //! One concern per module: [`driver`] answers dockerd, [`vni`] allocates VXLAN ids on the
 //! swarm manager, [`options`] reads the network's options, [`vxlan`] makes the VXLAN device
 //! and its flooding entries, and [`state`] persists what each node made and knows. Bridges,
-//! veths, firewall rules and the state file come from the [`bridge`] example.
+//! veths, firewall rules and reconciliation come from the shared [`linux`] helpers.
 
 pub mod driver;
 pub mod options;
@@ -14,7 +14,7 @@ pub mod vxlan;
 
 pub use driver::OverlayDriver;
 
-use crate::bridge;
+use crate::linux;
 
 /// Anything the overlay driver can fail at; dockerd shows the message to the user.
 #[derive(Debug, thiserror::Error)]
@@ -51,25 +51,13 @@ pub enum Error {
     /// A kernel call about the VXLAN device or its forwarding entries failed.
     #[error(transparent)]
     Vxlan(#[from] vxlan::Error),
-    /// A bridge, veth, firewall or state operation failed.
+    /// A bridge, veth or firewall operation failed.
     #[error(transparent)]
-    Bridge(#[from] bridge::Error),
-}
-
-impl From<bridge::netlink::Error> for Error {
-    fn from(e: bridge::netlink::Error) -> Self {
-        Error::Bridge(e.into())
-    }
-}
-
-impl From<bridge::state::Error> for Error {
-    fn from(e: bridge::state::Error) -> Self {
-        Error::Bridge(e.into())
-    }
-}
-
-impl From<bridge::firewall::Error> for Error {
-    fn from(e: bridge::firewall::Error) -> Self {
-        Error::Bridge(e.into())
-    }
+    Linux(#[from] linux::Error),
+    /// Reading or writing the state failed.
+    #[error(transparent)]
+    State(#[from] dknet::store::Error),
+    /// The state file of an earlier version could not be moved into the store.
+    #[error(transparent)]
+    Migrate(#[from] crate::migrate::Error),
 }

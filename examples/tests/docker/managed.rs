@@ -13,7 +13,7 @@ use std::time::Duration;
 use super::cli::{docker, docker_fails, docker_ok, run, tail, wait_for, COMMAND_TIMEOUT};
 use super::lab::{firewall_rules_mentioning, host_links, ipv4_of, network_id, IMAGE};
 use super::{assert_reaches, SOON};
-use dknet_examples::bridge::names;
+use dknet_examples::linux::names;
 
 /// How long dockerd may take to stop or to answer again after a restart.
 const DOCKERD_TIMEOUT: Duration = Duration::from_secs(60);
@@ -158,9 +158,9 @@ fn host_socket(id: &str) -> PathBuf {
     PathBuf::from(format!("/run/docker/plugins/{id}/dknet-bridge.sock"))
 }
 
-/// The plugin's state file, in its propagated mount under dockerd's data root.
-fn state_file(id: &str) -> PathBuf {
-    daemon_dir().join(format!("data/plugins/{id}/propagated-mount/state.json"))
+/// The plugin's state directory: its propagated mount under dockerd's data root.
+fn state_dir(id: &str) -> PathBuf {
+    daemon_dir().join(format!("data/plugins/{id}/propagated-mount"))
 }
 
 /// The bridge the plugin made for `network`.
@@ -205,7 +205,7 @@ fn managed_bridge_serves_networks_refuses_disable_in_use_takes_settings_and_leav
     let b = plugin.container("b", &net);
     assert_reaches(&a, &ipv4_of(&b, &net));
     assert!(host_links(&[&bridge]).contains(&bridge));
-    let state = std::fs::read_to_string(state_file(&id)).expect("the state in the mount");
+    let state = crate::state_files::read_state(&state_dir(&id)).to_string();
     assert!(state.contains(&network_id(&net)), "{state}");
 
     // In use: refused (without -f), and still serving.
@@ -247,7 +247,7 @@ fn managed_bridge_serves_networks_refuses_disable_in_use_takes_settings_and_leav
     assert!(!left.contains(&id), "{left}");
     assert!(!socket.exists(), "{} is left", socket.display());
     assert!(!socket.parent().expect("a directory").exists());
-    assert!(!state_file(&id).exists(), "the state is left");
+    assert!(!state_dir(&id).exists(), "the state is left");
     let links = host_links(&[&bridge]);
     assert!(links.is_empty(), "links left: {links:?}");
     let rules = firewall_rules_mentioning(&bridge);

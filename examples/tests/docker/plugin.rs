@@ -76,20 +76,13 @@ impl PluginProcess {
         PathBuf::from(format!("/etc/docker/plugins/{}.spec", self.name))
     }
 
-    /// The bridge plugin's state file.
-    pub(crate) fn state_file(&self) -> PathBuf {
-        self.state_dir.join("state.json")
-    }
-
-    /// The bridge plugin's state file as JSON, `None` while it has not written one.
+    /// The plugin's state as one JSON object (see `read_state`), `None` before the plugin
+    /// made its state directory.
     #[track_caller]
     pub(crate) fn state(&self) -> Option<serde_json::Value> {
-        let path = self.state_file();
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Some(serde_json::from_str(&text).expect("the state file is JSON")),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => panic!("reading {}: {e}", path.display()),
-        }
+        self.state_dir
+            .exists()
+            .then(|| crate::state_files::read_state(&self.state_dir))
     }
 
     /// Whether the process is running (it may have died on its own).

@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 
 use dknet::testing::Client;
 
+pub(crate) mod state;
+
 /// Runs `test` in a fresh network namespace. Fails (never skips) when not run as root.
 pub(crate) fn in_netns<F, Fut>(test: F)
 where

@@ -28,6 +28,14 @@ pub fn container_veth_name(endpoint_id: &str) -> String {
     with_prefix(CONTAINER_VETH_PREFIX, endpoint_id)
 }
 
+/// The part of an id that goes into names: its first 11 characters. Ids that share it
+/// share their interface names.
+pub fn id_prefix(id: &str) -> &str {
+    id.char_indices()
+        .nth(ID_CHARS)
+        .map_or(id, |(end, _)| &id[..end])
+}
+
 /// Longest id accepted: Docker's ids are 64 hexadecimal digits.
 pub const MAX_ID_LEN: usize = 64;
 
@@ -117,7 +125,7 @@ fn quoted(text: &str) -> String {
 pub fn with_prefix(prefix: &str, id: &str) -> String {
     let mut name = String::with_capacity(MAX_IFNAME_LEN);
     name.push_str(prefix);
-    name.extend(id.chars().take(ID_CHARS));
+    name.push_str(id_prefix(id));
     name
 }
 

@@ -29,7 +29,7 @@
 //!   The host still reaches the gateway address (that is `INPUT`, not `FORWARD`).
 //!
 //! Published ports (`docker run -p`) have rules of their own, per endpoint: see
-//! [`ports`](super::ports).
+//! [`ports`](crate::bridge::ports).
 
 use std::fmt;
 use std::io;
