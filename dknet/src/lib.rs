@@ -56,13 +56,17 @@
 //! - [`managed`]: the `config.json` of a managed (v2) plugin for `docker plugin create`.
 //! - `testing` (feature `testing`): a client that talks to a plugin as dockerd does,
 //!   in process or over a socket, and replays recordings of real dockerd traffic.
+//! - `store` (feature `store`): a crash-safe JSON state store, one file per entry, and
+//!   the restart pattern a plugin follows (bind, reconcile with the kernel, serve).
 //!
 //! # Features
 //!
 //! - `testing`: the `dknet::testing` module and its dependencies (hyper's client).
 //!   Enable it for your tests only: `cargo add --dev dknet --features testing`.
+//! - `store`: the `dknet::store` module (no extra dependencies), for a plugin that keeps
+//!   state across its own and dockerd's restarts: `cargo add dknet --features store`.
 //!
-//! No feature is on by default, and a plugin needs none.
+//! No feature is on by default.
 //!
 //! # Logging
 //!
