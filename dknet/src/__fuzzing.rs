@@ -8,30 +8,24 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::runtime::Runtime;
 
 use crate::dispatch::decode;
-use crate::ipam::{
-    ReleaseAddressRequest, ReleasePoolRequest, RequestAddressRequest, RequestPoolRequest,
-};
-use crate::network::*;
+use crate::network::{CreateNetworkRequest, NetworkDriver};
+use crate::protocol::EachRequest;
 use crate::server::Server;
 use crate::wire::plain_json::agrees_with_serde_json;
-use crate::Plugin;
+use crate::{ipam, network, Plugin};
 
 /// Decodes `body` as the request of every network method; never panics.
 pub fn decode_requests(body: &[u8]) {
-    let _ = decode::<CreateNetworkRequest>("CreateNetwork", body);
-    let _ = decode::<DeleteNetworkRequest>("DeleteNetwork", body);
-    let _ = decode::<AllocateNetworkRequest>("AllocateNetwork", body);
-    let _ = decode::<FreeNetworkRequest>("FreeNetwork", body);
-    let _ = decode::<CreateEndpointRequest>("CreateEndpoint", body);
-    let _ = decode::<EndpointOperInfoRequest>("EndpointOperInfo", body);
-    let _ = decode::<DeleteEndpointRequest>("DeleteEndpoint", body);
-    let _ = decode::<JoinRequest>("Join", body);
-    let _ = decode::<LeaveRequest>("Leave", body);
-    let _ = decode::<ProgramExternalConnectivityRequest>("ProgramExternalConnectivity", body);
-    let _ = decode::<RevokeExternalConnectivityRequest>("RevokeExternalConnectivity", body);
-    let _ = decode::<DiscoverNewRequest>("DiscoverNew", body);
-    let _ = decode::<DiscoverDeleteRequest>("DiscoverDelete", body);
-    let _ = decode::<GwAllocCheckRequest>("GwAllocCheck", body);
+    struct Decode<'a>(&'a [u8]);
+    impl EachRequest for Decode<'_> {
+        fn request<T>(&mut self, route: &'static str)
+        where
+            T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+        {
+            let _ = decode::<T>(route, self.0);
+        }
+    }
+    network::protocol::each_request(&mut Decode(body));
     if let Ok(request) = decode::<CreateNetworkRequest>("CreateNetwork", body) {
         let _ = request.options.generic_map();
     }
@@ -40,25 +34,18 @@ pub fn decode_requests(body: &[u8]) {
 /// Decodes `body` as every request and as any JSON value with both of
 /// dknet's JSON readers; panics when they disagree.
 pub fn compare_json_readers(body: &[u8]) {
+    struct Compare<'a>(&'a [u8]);
+    impl EachRequest for Compare<'_> {
+        fn request<T>(&mut self, _route: &'static str)
+        where
+            T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+        {
+            agrees_with_serde_json::<T>(self.0);
+        }
+    }
     agrees_with_serde_json::<crate::JsonValue>(body);
-    agrees_with_serde_json::<CreateNetworkRequest>(body);
-    agrees_with_serde_json::<DeleteNetworkRequest>(body);
-    agrees_with_serde_json::<AllocateNetworkRequest>(body);
-    agrees_with_serde_json::<FreeNetworkRequest>(body);
-    agrees_with_serde_json::<CreateEndpointRequest>(body);
-    agrees_with_serde_json::<EndpointOperInfoRequest>(body);
-    agrees_with_serde_json::<DeleteEndpointRequest>(body);
-    agrees_with_serde_json::<JoinRequest>(body);
-    agrees_with_serde_json::<LeaveRequest>(body);
-    agrees_with_serde_json::<ProgramExternalConnectivityRequest>(body);
-    agrees_with_serde_json::<RevokeExternalConnectivityRequest>(body);
-    agrees_with_serde_json::<DiscoverNewRequest>(body);
-    agrees_with_serde_json::<DiscoverDeleteRequest>(body);
-    agrees_with_serde_json::<GwAllocCheckRequest>(body);
-    agrees_with_serde_json::<RequestPoolRequest>(body);
-    agrees_with_serde_json::<ReleasePoolRequest>(body);
-    agrees_with_serde_json::<RequestAddressRequest>(body);
-    agrees_with_serde_json::<ReleaseAddressRequest>(body);
+    network::protocol::each_request(&mut Compare(body));
+    ipam::protocol::each_request(&mut Compare(body));
 }
 
 /// A driver with every default answer.

@@ -3,7 +3,7 @@
 
 pub(crate) mod coerce;
 mod mac;
-pub mod options;
+pub(crate) mod options;
 pub(crate) mod plain_json;
 mod ports;
 pub(crate) mod text;
