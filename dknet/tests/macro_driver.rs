@@ -271,6 +271,38 @@ async fn a_plain_fn_does_not_block_other_requests() {
     served.stop().await.unwrap();
 }
 
+/// Records the thread each plain-`fn` call ran on.
+#[derive(Default)]
+struct Threads(Mutex<Vec<std::thread::ThreadId>>);
+
+#[dknet::network_driver]
+impl Threads {
+    fn leave(&self, _request: LeaveRequest) {
+        self.0.lock().unwrap().push(std::thread::current().id());
+    }
+}
+
+/// Plain `fn`s run on tokio's blocking pool, which keeps a finished thread
+/// for the next call, not on a new thread per call: of a few calls one after
+/// the other, some share a thread.
+#[tokio::test]
+async fn plain_fns_reuse_the_blocking_pool_threads() {
+    let driver = Arc::new(Threads::default());
+    let served = serve(Arc::clone(&driver)).await;
+    let client = served.client();
+    for _ in 0..5 {
+        client.leave(&LeaveRequest::new("n1", "e1")).await.unwrap();
+        // The pool's thread goes back to waiting just after answering.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    served.stop().await.unwrap();
+    let mut threads = driver.0.lock().unwrap().clone();
+    assert_eq!(threads.len(), 5);
+    threads.sort_unstable_by_key(|id| format!("{id:?}"));
+    threads.dedup();
+    assert!(threads.len() < 5, "every call had a thread of its own");
+}
+
 /// Answers network calls as the plugin that recorded the fixtures did.
 #[derive(Default)]
 struct Replica {

@@ -5,30 +5,7 @@
 use super::*;
 
 dknet_macros::__protocol!(ipam => crate::protocol::define {
-    /// A Docker IPAM driver (libnetwork's remote IPAM protocol): hands
-    /// out address pools to networks and addresses inside them.
-    ///
-    /// Normally implemented by [`#[dknet::ipam_driver]`](crate::ipam_driver)
-    /// on an `impl` block. By hand, the four pool and address methods
-    /// need writing (their defaults answer 404 "not supported"):
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use dknet::ipam::{IpamDriver, RequestPoolRequest, RequestPoolResponse};
-    /// use dknet::{Context, DriverError};
-    ///
-    /// struct OnePool;
-    ///
-    /// impl IpamDriver for OnePool {
-    ///     async fn request_pool(
-    ///         self: Arc<Self>,
-    ///         _request: RequestPoolRequest,
-    ///         _context: Context,
-    ///     ) -> Result<RequestPoolResponse, DriverError> {
-    ///         Ok(RequestPoolResponse::new("only", "10.9.0.0/24".parse().unwrap()))
-    ///     }
-    /// }
-    /// ```
+    #[doc = include_str!("driver.md")]
     #[diagnostic::on_unimplemented(
         message = "`{Self}` is not a Docker IPAM driver",
         label = "this type has no `#[dknet::ipam_driver]` impl",

@@ -22,10 +22,11 @@ use crate::{LocalAddr, Plugin};
 /// dockerd 29.7.2 sends in its order (`Host`, `User-Agent:
 /// Go-http-client/1.1`, `Content-Length`, `Accept:
 /// application/vnd.docker.plugins.v1.2+json`; no `Content-Type`, no
-/// `Accept-Encoding`), empty bodies for `Plugin.Activate` and
-/// `GetCapabilities`, Go-encoded JSON (with its trailing newline) otherwise. One keep-alive connection is
-/// reused across calls (calls from several tasks take turns on it; make
-/// several clients for parallel connections).
+/// `Accept-Encoding`), an empty body for the calls without a request
+/// (`Plugin.Activate`, the capabilities), Go-encoded JSON (with its trailing
+/// newline) otherwise. One keep-alive connection is reused across calls
+/// (calls from several tasks take turns on it; make several clients for
+/// parallel connections).
 pub struct Client {
     target: Target,
     host: String,
