@@ -1,16 +1,16 @@
 //! Procedural macros for dknet. Use them through `dknet`'s re-exports
 //! (`#[dknet::network_driver]`), which carry the documentation.
 //!
-//! What the protocol looks like is data, in [`table`]: the one definition of
-//! every method, which the attributes read and which [`runtime`] hands to
+//! What the protocol looks like is data, in `table`: the one definition of
+//! every method, which the attributes read and which `runtime` hands to
 //! `dknet` to generate its trait, router and client from.
 //!
-//! An attribute runs one pipeline, [`try_expand`], in phases, each in its own
+//! An attribute runs one pipeline, `try_expand`, in phases, each in its own
 //! module: `parse` the attribute and the impl block, `lower` them into a
 //! typed model (`signature` doing one method), `check` rules across methods,
-//! then `expand`. Every phase records its errors in one [`ctxt::Errors`],
+//! then `expand`. Every phase records its errors in one `ctxt::Errors`,
 //! checked once before anything is generated; the only way out with errors
-//! is [`fallback`]: the author's tokens, the errors, and a trait impl with
+//! is `fallback`: the author's tokens, the errors, and a trait impl with
 //! only defaults, so that no second wave of errors follows where the type is
 //! served.
 
@@ -51,7 +51,7 @@ pub fn ipam_driver(
     debug("ipam_driver", expand_ipam(args.into(), item.into())).into()
 }
 
-/// Not an API: `dknet`'s own use of the protocol table (see [`runtime`]).
+/// Not an API: `dknet`'s own use of the protocol table (see `runtime.rs`).
 #[doc(hidden)]
 #[proc_macro]
 pub fn __protocol(input: proc_macro::TokenStream) -> proc_macro::TokenStream {

@@ -272,3 +272,72 @@ impl Method {
         self.response.unwrap_or("()")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `CreateNetwork` as `create_network`.
+    fn snake(route: &str) -> String {
+        let mut name = String::new();
+        for (at, c) in route.char_indices() {
+            if c.is_ascii_uppercase() && at > 0 {
+                name.push('_');
+            }
+            name.push(c.to_ascii_lowercase());
+        }
+        name
+    }
+
+    /// What a row must be for the generated code and the docs to hold
+    /// together; a new row that breaks one of these fails here first.
+    #[test]
+    fn every_row_is_consistent() {
+        for protocol in [&NETWORK, &IPAM] {
+            let capabilities = protocol
+                .methods
+                .iter()
+                .filter(|method| method.omitted == Omitted::Capabilities);
+            assert_eq!(capabilities.count(), 1, "{}", protocol.subsystem);
+            for (at, method) in protocol.methods.iter().enumerate() {
+                let row = format!("{}.{}", protocol.subsystem, method.route);
+                assert_eq!(method.name, snake(method.route), "{row}");
+                let later = &protocol.methods[at + 1..];
+                assert!(
+                    later.iter().all(|other| other.route != method.route),
+                    "{row} twice"
+                );
+                if let Some(request) = method.request {
+                    assert_eq!(request, format!("{}Request", method.route), "{row}");
+                }
+                if let Some(response) = method.response {
+                    assert_eq!(response, format!("{}Response", method.route), "{row}");
+                }
+                // `()` answers `{}`; an empty response must say success.
+                if method.omitted == Omitted::Success {
+                    assert!(method.response.is_none(), "{row}");
+                }
+                if matches!(method.omitted, Omitted::Default | Omitted::Capabilities) {
+                    assert!(method.response.is_some(), "{row}");
+                }
+                if method.ids != Ids::None {
+                    assert!(method.request.is_some(), "{row}: ids without a request");
+                }
+                // Advertised only when written: left out, it must refuse.
+                if method.advertised_by.is_some() {
+                    assert!(method.omitted == Omitted::NotSupported, "{row}");
+                }
+                assert!(!method.omitted_text.is_empty(), "{row}");
+            }
+        }
+    }
+
+    #[test]
+    fn scopes_read_as_written() {
+        assert!(Scope::parse("global") == Some(Scope::Global));
+        assert!(Scope::parse("Global").is_none());
+        for (text, scope) in Scope::ALL {
+            assert_eq!(scope.variant().to_ascii_lowercase(), text);
+        }
+    }
+}

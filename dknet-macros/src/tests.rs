@@ -239,3 +239,24 @@ fn renamed_crate_leaves_no_dknet_path() {
     assert!(!expanded.contains(":: dknet"), "{expanded}");
     assert!(!expanded.contains("dknet ::"), "{expanded}");
 }
+
+/// `__protocol!` hands the callback the passed tokens and one row per method.
+#[test]
+fn the_runtime_gets_every_row() {
+    let input: crate::runtime::Input =
+        syn::parse2(quote!(ipam => crate::protocol::define { trait; })).unwrap();
+    let expanded = crate::runtime::expand(input).to_string();
+    assert!(
+        expanded.starts_with(
+            "crate :: protocol :: define ! { subsystem : \"IpamDriver\" , trait : IpamDriver ; trait ;"
+        ),
+        "{expanded}"
+    );
+    for method in crate::table::IPAM.methods {
+        let row = format!("{} = \"{}\"", method.name, method.route);
+        assert!(expanded.contains(&row), "{row} in {expanded}");
+    }
+    let unknown = syn::parse2::<crate::runtime::Input>(quote!(volume => define {}));
+    let error = unknown.err().expect("an unknown subsystem is refused");
+    assert_eq!(error.to_string(), "expected `network` or `ipam`");
+}
