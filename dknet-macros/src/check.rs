@@ -1,6 +1,8 @@
 //! Phase 3: rules that involve more than one method or argument.
 
-use crate::lower::{alternatives, Driver, Errors};
+use crate::ctxt::Errors;
+use crate::lower::{alternatives, Driver};
+use crate::table::Omitted;
 
 /// Checks the lowered driver as a whole.
 pub(crate) fn driver(driver: &Driver<'_>, errors: &mut Errors) {
@@ -12,21 +14,20 @@ pub(crate) fn driver(driver: &Driver<'_>, errors: &mut Errors) {
 /// A method the protocol cannot do without, left out. Reported at the
 /// impl's type, naming every missing method.
 fn required(driver: &Driver<'_>, errors: &mut Errors) {
-    let missing: Vec<&str> = driver
-        .sub
-        .required
+    let protocol = driver.protocol;
+    let missing: Vec<&str> = protocol
+        .methods
         .iter()
-        .copied()
-        .filter(|method| !driver.wrote(method))
+        .filter(|method| method.omitted == Omitted::Required && !driver.wrote(method.name))
+        .map(|method| method.name)
         .collect();
     if missing.is_empty() {
         return;
     }
-    let sub = driver.sub;
     let listed = alternatives(missing.iter().copied()).replace(" or ", " and ");
     let signatures: Vec<String> = missing
         .iter()
-        .filter_map(|name| sub.method(name))
+        .filter_map(|name| protocol.method(name))
         .map(|method| {
             format!(
                 "fn {}(&self, request: {}) -> Result<{}, E>",
@@ -46,8 +47,8 @@ fn required(driver: &Driver<'_>, errors: &mut Errors) {
         format!(
             "`#[{}]` {noun} {listed} {verb} missing: `{}` has no useful default for {it}\n\
              help: add {}",
-            sub.attribute,
-            sub.trait_name,
+            protocol.attribute,
+            protocol.trait_name,
             signatures.join(", ")
         ),
     );
@@ -67,7 +68,7 @@ fn duplicates(driver: &Driver<'_>, errors: &mut Errors) {
                     format!(
                         "`#[{}]` method `{}` is written twice\n\
                          help: remove one of them",
-                        driver.sub.attribute, method.spec.name
+                        driver.protocol.attribute, method.spec.name
                     ),
                 );
             }
@@ -75,10 +76,10 @@ fn duplicates(driver: &Driver<'_>, errors: &mut Errors) {
     }
 }
 
-/// A hand-written `get_capabilities` answers by itself: the attribute's
+/// A hand-written capabilities method answers by itself: the attribute's
 /// capability keys would be silently ignored.
 fn capabilities(driver: &Driver<'_>, errors: &mut Errors) {
-    let method = driver.sub.capabilities.method;
+    let method = driver.protocol.capabilities().name;
     if !driver.wrote(method) {
         return;
     }
@@ -88,7 +89,7 @@ fn capabilities(driver: &Driver<'_>, errors: &mut Errors) {
             format!(
                 "`{}` cannot be given together with a hand-written `{method}`\n\
                  help: remove `{}` here, or remove `{method}` and let `#[{}]` answer",
-                key.key.name, key.key.name, driver.sub.attribute
+                key.key.name, key.key.name, driver.protocol.attribute
             ),
         );
     }

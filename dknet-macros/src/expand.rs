@@ -6,12 +6,11 @@
 //! while keeping the macro's hygiene, so lints treat them as generated code.
 
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
-use quote::{quote, quote_spanned, ToTokens};
-use syn::visit::Visit;
+use quote::{quote, quote_spanned};
 use syn::Type;
 
-use crate::lower::{Driver, Method};
-use crate::table::{CapabilityArg, KeyKind};
+use crate::lower::{Driver, Implemented, Value};
+use crate::table::{Key, KeyKind, Scope};
 use crate::tokens::first_and_last;
 
 /// The author's impl block as written, with the clippy lints that the
@@ -25,12 +24,12 @@ pub(crate) fn author_impl(item: TokenStream) -> TokenStream {
     }
 }
 
-/// `impl Trait for Type { ... }`: the author's methods, and `get_capabilities`
-/// from the attribute unless the author wrote it.
+/// `impl Trait for Type { ... }`: the author's methods, and the capabilities
+/// method from the attribute unless the author wrote it.
 pub(crate) fn driver_impl(driver: &Driver<'_>) -> TokenStream {
     let header = impl_header(driver);
     let capabilities =
-        (!driver.wrote(driver.sub.capabilities.method)).then(|| capabilities_fn(driver));
+        (!driver.wrote(driver.protocol.capabilities().name)).then(|| capabilities_fn(driver));
     let methods = driver
         .methods
         .iter()
@@ -57,53 +56,70 @@ fn impl_header(driver: &Driver<'_>) -> TokenStream {
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
     let self_ty = &item.self_ty;
     let span = at(first_and_last(self_ty).0);
-    let trait_path = driver.path(span, &[driver.sub.module, driver.sub.trait_name]);
+    let protocol = driver.protocol;
+    let trait_path = driver.path(span, &[protocol.module, protocol.trait_name]);
     quote_spanned!(span=> impl #impl_generics #trait_path for #self_ty #where_clause)
 }
 
-/// `get_capabilities` answered from the attribute's arguments.
+/// The capabilities method, answering the response struct with a field per
+/// attribute key and per method that advertises itself
+/// ([`Method::advertised_by`](crate::table::Method::advertised_by)).
 fn capabilities_fn(driver: &Driver<'_>) -> TokenStream {
     let span = Span::call_site();
-    let sub = driver.sub;
-    let args = sub.capabilities.args.iter().map(|arg| match arg {
-        CapabilityArg::Key(key) => {
-            let given = driver
-                .keys
-                .iter()
-                .find(|given| std::ptr::eq(given.key, key));
-            let value = given
-                .map(|given| given.value)
-                .or_else(|| key.value(key.default?));
-            let path = value.map(|value| match key.kind {
-                KeyKind::Bool => {
-                    let flag = value == "true";
-                    quote!(#flag)
-                }
-                KeyKind::Str => {
-                    let segments: Vec<&str> = std::iter::once(sub.module)
-                        .chain(value.split("::"))
-                        .collect();
-                    driver.path(span, &segments)
-                }
-            });
-            match (key.default, path) {
-                (Some(_), Some(path)) => path,
-                (_, Some(path)) => quote!(::core::option::Option::Some(#path)),
-                (_, None) => quote!(::core::option::Option::None),
-            }
-        }
-        CapabilityArg::Written(method) => written_flag(driver, method),
+    let protocol = driver.protocol;
+    let method = protocol.capabilities();
+    let keys = protocol.keys.iter().map(|key| {
+        let field = Ident::new(key.name, span);
+        let value = key_value(driver, key);
+        quote!(#field: #value)
     });
-    let builder = Ident::new(sub.capabilities.builder, span);
-    let private = driver.path(span, &["__private"]);
-    let response = sub
-        .method(sub.capabilities.method)
-        .and_then(|method| method.response);
-    let signature = signature(driver, sub.capabilities.method, None, response, span);
+    let advertised = protocol.methods.iter().filter_map(|advertiser| {
+        let field = Ident::new(advertiser.advertised_by?, span);
+        let written = written_flag(driver, advertiser.name);
+        Some(quote!(#field: #written))
+    });
+    let response = response_type(driver, method.response, span);
+    let signature = signature(driver, method.name, None, method.response, span);
     quote! {
         #signature {
-            ::core::future::ready(::core::result::Result::Ok(#private::#builder(#(#args),*)))
+            ::core::future::ready(::core::result::Result::Ok(#response {
+                #(#keys,)*
+                #(#advertised,)*
+            }))
         }
+    }
+}
+
+/// A capability key's value: the attribute's, or the key's default.
+fn key_value(driver: &Driver<'_>, key: &'static Key) -> TokenStream {
+    let span = Span::call_site();
+    let given = driver
+        .keys
+        .iter()
+        .find(|given| std::ptr::eq(given.key, key))
+        .map(|given| given.value);
+    let scope = |scope: Scope| {
+        driver.path(
+            span,
+            &[driver.protocol.module, Scope::TYPE, scope.variant()],
+        )
+    };
+    match (key.kind, given) {
+        (KeyKind::Bool { .. }, Some(Value::Bool(flag))) | (KeyKind::Bool { default: flag }, _) => {
+            quote!(#flag)
+        }
+        (KeyKind::Scope { default: Some(_) }, Some(Value::Scope(given))) => scope(given),
+        (
+            KeyKind::Scope {
+                default: Some(default),
+            },
+            _,
+        ) => scope(default),
+        (KeyKind::Scope { default: None }, Some(Value::Scope(given))) => {
+            let path = scope(given);
+            quote!(::core::option::Option::Some(#path))
+        }
+        (KeyKind::Scope { default: None }, _) => quote!(::core::option::Option::None),
     }
 }
 
@@ -133,7 +149,9 @@ fn written_flag(driver: &Driver<'_>, method: &str) -> TokenStream {
 
 /// One author's method, called through the trait: decode has happened, so
 /// call it with the request (and context), then convert what it returns.
-fn method_fn(driver: &Driver<'_>, method: &Method) -> TokenStream {
+/// A plain `fn` runs on the blocking pool, its conversion too (its error
+/// type need not be `Send`).
+fn method_fn(driver: &Driver<'_>, method: &Implemented) -> TokenStream {
     let written = &method.written;
     let spec = written.spec;
     let span = at(written.ident.span());
@@ -161,32 +179,12 @@ fn method_fn(driver: &Driver<'_>, method: &Method) -> TokenStream {
     if shape.asyncness {
         call = quote_spanned!(last=> #call.await);
     }
-    // The conversion names every type: the response, and the author's own
-    // success and error types (their tokens, so rustc's `Reply` and
-    // `Display` errors underline exactly the type at fault).
-    let response = response_type(driver, spec.response, span);
-    let success = returns.success.as_ref().map_or_else(
-        || quote_spanned!(span=> ()),
-        |success| author_type(success, first),
-    );
-    let convert = if returns.fallible {
-        let path = driver.path(first, &["__private", "from_result"]);
-        let error = returns.error.as_ref().map_or_else(
-            || quote_spanned!(first=> _),
-            |error| author_type(error, first),
-        );
-        quote_spanned!(first=> #path::<#response, #success, #error>)
-    } else {
-        let path = driver.path(first, &["__private", "from_value"]);
-        quote_spanned!(first=> #path::<#response, #success>)
-    };
-    let call = group(call, last);
-    let converted = quote!(#convert #call);
+    let answer = answer(driver, method, first, &call);
     let body = if shape.asyncness {
-        quote_spanned!(span=> async move { #converted })
+        quote_spanned!(span=> async move { #answer })
     } else {
         let run_blocking = driver.path(span, &["__private", "run_blocking"]);
-        quote_spanned!(span=> #run_blocking(move || #converted))
+        quote_spanned!(span=> #run_blocking(move || #answer))
     };
     let signature = signature(driver, spec.name, spec.request, spec.response, span);
     let cfgs = &written.cfgs;
@@ -198,6 +196,69 @@ fn method_fn(driver: &Driver<'_>, method: &Method) -> TokenStream {
     }
 }
 
+/// What the author's method returned (`call`), as the trait's
+/// `Result<Response, DriverError>`. Written out in the expansion, with no
+/// helper function whose bounds rustc would quote: a success value of the
+/// wrong type is a type mismatch at the author's type, an error without
+/// `Display` an error at the author's error type.
+fn answer(
+    driver: &Driver<'_>,
+    method: &Implemented,
+    at_return: Span,
+    call: &TokenStream,
+) -> TokenStream {
+    let returns = &method.shape.returns;
+    let response = response_type(driver, method.written.spec.response, at_return);
+    let success_at = returns
+        .success
+        .as_ref()
+        .map_or(at_return, |success| at(first_and_last(success).0));
+    let value = quote_spanned!(success_at=> __dknet_value);
+    // `()` answers the response's `Default` (the checks refused it where
+    // there is none); anything else must be the response type itself.
+    let success = if returns.success.as_ref().is_none_or(is_unit) {
+        match method.written.spec.response {
+            None => quote_spanned!(success_at=> #value),
+            Some(_) => quote_spanned! {success_at=>
+                {
+                    let () = #value;
+                    <#response as ::core::default::Default>::default()
+                }
+            },
+        }
+    } else {
+        quote_spanned!(success_at=> { let #value: #response = #value; #value })
+    };
+    let error_type = driver.path(at_return, &["DriverError"]);
+    if returns.fallible {
+        let error_at = returns
+            .error
+            .as_ref()
+            .map_or(at_return, |error| at(first_and_last(error).0));
+        let error = quote_spanned!(error_at=> __dknet_error);
+        quote_spanned! {at_return=>
+            match #call {
+                ::core::result::Result::Ok(#value) => ::core::result::Result::Ok(#success),
+                ::core::result::Result::Err(#error) => ::core::result::Result::Err(
+                    #error_type::new(::core::format_args!("{}", #error)),
+                ),
+            }
+        }
+    } else {
+        quote_spanned! {at_return=>
+            {
+                let #value = #call;
+                ::core::result::Result::<_, #error_type>::Ok(#success)
+            }
+        }
+    }
+}
+
+/// `()`.
+fn is_unit(ty: &Type) -> bool {
+    matches!(ty, Type::Tuple(tuple) if tuple.elems.is_empty())
+}
+
 /// The trait method's signature: `fn name(self: Arc<Self>, [request,] context) -> impl Future<...> + Send`.
 fn signature(
     driver: &Driver<'_>,
@@ -206,7 +267,7 @@ fn signature(
     response: Option<&str>,
     span: Span,
 ) -> TokenStream {
-    let module = driver.sub.module;
+    let module = driver.protocol.module;
     let name = Ident::new(name, span);
     let request = request.map(|request| {
         let request = driver.path(span, &[module, request]);
@@ -226,28 +287,10 @@ fn signature(
     }
 }
 
-/// The author's type `ty` where generated code names it, or `_` (at
-/// `span`) when it cannot be named there (`impl Trait`).
-fn author_type(ty: &Type, span: Span) -> TokenStream {
-    struct FindImpl(bool);
-    impl<'ast> Visit<'ast> for FindImpl {
-        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
-            self.0 = true;
-        }
-    }
-    let mut find = FindImpl(false);
-    find.visit_type(ty);
-    if find.0 {
-        quote_spanned!(span=> _)
-    } else {
-        ty.to_token_stream()
-    }
-}
-
 /// A response type: `::dknet::network::JoinResponse`, or `()`.
 fn response_type(driver: &Driver<'_>, response: Option<&str>, span: Span) -> TokenStream {
     match response {
-        Some(response) => driver.path(span, &[driver.sub.module, response]),
+        Some(response) => driver.path(span, &[driver.protocol.module, response]),
         None => quote_spanned!(span=> ()),
     }
 }

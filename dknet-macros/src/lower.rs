@@ -1,51 +1,24 @@
 //! Phase 2: the parsed attribute and impl block, lowered into a typed model
 //! of the driver. Every problem found is recorded in [`Errors`] and lowering
-//! goes on, so one build reports all of an impl's mistakes.
+//! goes on, so one build reports all of an impl's mistakes; [`signature`]
+//! checks one method.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Attribute, Expr, Ident, ImplItem, ItemImpl, Lit, LitStr};
 
+use crate::ctxt::Errors;
 use crate::parse::Arg;
 use crate::signature::{self, Shape};
 use crate::suggest::closest;
-use crate::table::{Key, KeyKind, Subsystem};
+use crate::table::{Key, KeyKind, Protocol, Scope};
 use crate::tokens::first_and_last;
-
-/// Errors collected while lowering and checking (serde's `Ctxt`).
-#[derive(Default)]
-pub(crate) struct Errors(Vec<syn::Error>);
-
-impl Errors {
-    /// Records an error at `span`.
-    pub(crate) fn at(&mut self, span: Span, message: impl std::fmt::Display) {
-        self.0.push(syn::Error::new(span, message));
-    }
-
-    /// Records an error covering `tokens`, first to last.
-    pub(crate) fn over(&mut self, tokens: &dyn ToTokens, message: impl std::fmt::Display) {
-        self.0.push(syn::Error::new_spanned(tokens, message));
-    }
-
-    /// Records an error from a parser.
-    pub(crate) fn push(&mut self, error: syn::Error) {
-        self.0.push(error);
-    }
-
-    /// All errors as one, or `None` when there were none.
-    pub(crate) fn combined(self) -> Option<syn::Error> {
-        self.0.into_iter().reduce(|mut all, error| {
-            all.combine(error);
-            all
-        })
-    }
-}
 
 /// A driver, as the generated code needs it.
 pub(crate) struct Driver<'a> {
-    /// The subsystem the attribute implements.
-    pub(crate) sub: &'static Subsystem,
+    /// The protocol the attribute implements.
+    pub(crate) protocol: &'static Protocol,
     /// The path generated code names the runtime crate by (`::dknet`).
     pub(crate) krate: TokenStream,
     /// The author's impl block (generics, self type).
@@ -53,7 +26,7 @@ pub(crate) struct Driver<'a> {
     /// The capability keys the attribute gave.
     pub(crate) keys: Vec<KeyValue>,
     /// The protocol methods the author wrote (only those without mistakes).
-    pub(crate) methods: Vec<Method>,
+    pub(crate) methods: Vec<Implemented>,
     /// Every protocol method written, by name, mistakes or not.
     pub(crate) written: Vec<Written>,
 }
@@ -62,10 +35,19 @@ pub(crate) struct Driver<'a> {
 pub(crate) struct KeyValue {
     /// The key.
     pub(crate) key: &'static Key,
-    /// The runtime value it stands for (`Scope::Local`).
-    pub(crate) value: &'static str,
+    /// The value given.
+    pub(crate) value: Value,
     /// Where the key was written.
     pub(crate) span: Span,
+}
+
+/// The value of a capability key.
+#[derive(Clone, Copy)]
+pub(crate) enum Value {
+    /// A scope (`"local"`).
+    Scope(Scope),
+    /// A flag.
+    Bool(bool),
 }
 
 /// A protocol method the author wrote, possibly with mistakes.
@@ -80,14 +62,31 @@ pub(crate) struct Written {
 }
 
 /// A well-formed protocol method.
-pub(crate) struct Method {
+pub(crate) struct Implemented {
     /// Its name, `#[cfg]`s and row in the table.
     pub(crate) written: Written,
     /// Its signature, as the generated code needs it.
     pub(crate) shape: Shape,
 }
 
-impl Driver<'_> {
+impl<'a> Driver<'a> {
+    /// A driver of `item` with no method written and no key given, naming
+    /// the runtime by `krate` (`::dknet` when `None`).
+    pub(crate) fn without_methods(
+        protocol: &'static Protocol,
+        item: &'a ItemImpl,
+        krate: Option<TokenStream>,
+    ) -> Self {
+        Self {
+            protocol,
+            krate: krate.unwrap_or_else(|| quote!(::dknet)),
+            item,
+            keys: Vec::new(),
+            methods: Vec::new(),
+            written: Vec::new(),
+        }
+    }
+
     /// Whether the author wrote `method` (under `#[cfg]` or not).
     pub(crate) fn wrote(&self, method: &str) -> bool {
         self.written
@@ -98,28 +97,21 @@ impl Driver<'_> {
 
 /// Lowers the attribute's arguments and the impl block.
 pub(crate) fn driver<'a>(
-    sub: &'static Subsystem,
+    protocol: &'static Protocol,
     args: &[Arg],
     item: &'a ItemImpl,
     errors: &mut Errors,
 ) -> Driver<'a> {
-    let mut driver = Driver {
-        sub,
-        krate: quote!(::dknet),
-        item,
-        keys: Vec::new(),
-        methods: Vec::new(),
-        written: Vec::new(),
-    };
+    let mut driver = Driver::without_methods(protocol, item, None);
     lower_args(&mut driver, args, errors);
     for impl_item in &item.items {
         let ImplItem::Fn(function) = impl_item else {
-            not_a_method(sub, impl_item, errors);
+            not_a_method(protocol, impl_item, errors);
             continue;
         };
         let name = function.sig.ident.to_string();
-        let Some(spec) = sub.method(&name) else {
-            unknown_method(sub, &function.sig.ident, errors);
+        let Some(spec) = protocol.method(&name) else {
+            unknown_method(protocol, &function.sig.ident, errors);
             continue;
         };
         let written = Written {
@@ -133,8 +125,8 @@ pub(crate) fn driver<'a>(
                 .collect(),
         };
         driver.written.push(written.clone());
-        if let Some(shape) = signature::lower(sub, spec, &function.sig, errors) {
-            driver.methods.push(Method { written, shape });
+        if let Some(shape) = signature::lower(protocol, spec, &function.sig, errors) {
+            driver.methods.push(Implemented { written, shape });
         }
     }
     driver
@@ -142,73 +134,107 @@ pub(crate) fn driver<'a>(
 
 /// Lowers `key = "value"` arguments: `crate` and the table's capability keys.
 fn lower_args(driver: &mut Driver<'_>, args: &[Arg], errors: &mut Errors) {
-    let sub = driver.sub;
+    let protocol = driver.protocol;
     let mut seen: Vec<String> = Vec::new();
     for Arg { key, value } in args {
         let name = key.to_string();
         if seen.contains(&name) {
             errors.at(
                 key.span(),
-                format!("`{name}` is given twice in `#[{}]`", sub.attribute),
+                format!("`{name}` is given twice in `#[{}]`", protocol.attribute),
             );
             continue;
         }
         seen.push(name.clone());
-        let spec = sub.keys().find(|spec| spec.name == name);
-        if name != "crate" && spec.is_none() {
-            unknown_key(sub, key, errors);
-            continue;
-        }
-        if let Some(spec) = spec.filter(|spec| spec.kind == KeyKind::Bool) {
-            match boolean(value) {
-                Some(flag) => driver.keys.push(KeyValue {
-                    key: spec,
-                    value: if flag { "true" } else { "false" },
-                    span: key.span(),
-                }),
-                None => errors.over(
-                    value,
-                    format!("expected `true` or `false`: `{name} = true`"),
-                ),
+        if name == "crate" {
+            if let Some(path) = crate_path(value, errors) {
+                driver.krate = path;
             }
             continue;
         }
-        let Some(text) = string(value) else {
-            let example = spec.map_or("::dknet", |spec| spec.values[0].0);
-            errors.over(
-                value,
-                format!("expected a string: `{name} = \"{example}\"`"),
-            );
+        let Some(spec) = protocol.keys.iter().find(|spec| spec.name == name) else {
+            unknown_key(protocol, key, errors);
             continue;
         };
-        match spec {
-            None => match text.parse::<syn::Path>() {
-                Ok(path) => driver.krate = path.into_token_stream(),
-                Err(_) => errors.at(
-                    text.span(),
-                    format!(
-                        "`crate` must name the dknet crate by a path, such as `crate = \"::dknet\"`, found `{}`",
-                        text.value()
-                    ),
-                ),
-            },
-            Some(spec) => match spec.value(&text.value()) {
-                Some(value) => driver.keys.push(KeyValue {
-                    key: spec,
-                    value,
-                    span: key.span(),
-                }),
-                None => errors.at(
-                    text.span(),
-                    format!(
-                        "`{}` is not a valid `{name}`: expected {}",
-                        text.value(),
-                        alternatives(spec.values.iter().map(|(text, _)| *text))
-                    ),
-                ),
-            },
+        if let Some(value) = key_value(spec, value, errors) {
+            driver.keys.push(KeyValue {
+                key: spec,
+                value,
+                span: key.span(),
+            });
         }
     }
+}
+
+/// The path `crate = "..."` names dknet by.
+fn crate_path(value: &Expr, errors: &mut Errors) -> Option<TokenStream> {
+    let Some(text) = string(value) else {
+        errors.over(value, "expected a string: `crate = \"::dknet\"`");
+        return None;
+    };
+    match text.parse::<syn::Path>() {
+        Ok(path) => Some(path.into_token_stream()),
+        Err(_) => {
+            errors.at(
+                text.span(),
+                format!(
+                    "`crate` must name the dknet crate by a path, such as `crate = \"::dknet\"`, found `{}`",
+                    text.value()
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// The value of the capability key `spec`, as the author wrote it.
+fn key_value(spec: &Key, value: &Expr, errors: &mut Errors) -> Option<Value> {
+    let name = spec.name;
+    match spec.kind {
+        KeyKind::Bool { .. } => match boolean(value) {
+            Some(flag) => Some(Value::Bool(flag)),
+            None => {
+                errors.over(
+                    value,
+                    format!("expected `true` or `false`: `{name} = true`"),
+                );
+                None
+            }
+        },
+        KeyKind::Scope { .. } => {
+            let accepted = Scope::ALL.iter().map(|(text, _)| *text);
+            let Some(text) = string(value) else {
+                let example = Scope::ALL[0].0;
+                errors.over(
+                    value,
+                    format!("expected a string: `{name} = \"{example}\"`"),
+                );
+                return None;
+            };
+            match Scope::parse(&text.value()) {
+                Some(scope) => Some(Value::Scope(scope)),
+                None => {
+                    errors.at(
+                        text.span(),
+                        format!(
+                            "`{}` is not a valid `{name}`: expected {}",
+                            text.value(),
+                            alternatives(accepted)
+                        ),
+                    );
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// The `crate = "..."` path of the attribute's arguments, if one is given
+/// and valid; the fallback impl names the runtime by it.
+pub(crate) fn given_crate_path(args: &[Arg]) -> Option<TokenStream> {
+    let arg = args.iter().find(|arg| arg.key == "crate")?;
+    let path = string(&arg.value)?.parse::<syn::Path>().ok()?;
+    Some(path.into_token_stream())
 }
 
 /// The boolean literal `value` is, if it is one.
@@ -233,36 +259,49 @@ fn string(value: &Expr) -> Option<&LitStr> {
     }
 }
 
-fn unknown_key(sub: &Subsystem, key: &Ident, errors: &mut Errors) {
+fn unknown_key(protocol: &Protocol, key: &Ident, errors: &mut Errors) {
     let name = key.to_string();
-    let keys: Vec<&str> = sub.keys().map(|key| key.name).chain(["crate"]).collect();
+    let keys: Vec<&str> = protocol
+        .keys
+        .iter()
+        .map(|key| key.name)
+        .chain(["crate"])
+        .collect();
     let hint = match closest(&name, keys.iter().copied()) {
         Some(near) => format!("did you mean `{near}`?"),
         None => format!("expected {}", alternatives(keys.iter().copied())),
     };
     errors.at(
         key.span(),
-        format!("unknown `#[{}]` argument `{name}`: {hint}", sub.attribute),
+        format!(
+            "unknown `#[{}]` argument `{name}`: {hint}",
+            protocol.attribute
+        ),
     );
 }
 
-fn unknown_method(sub: &Subsystem, ident: &Ident, errors: &mut Errors) {
+fn unknown_method(protocol: &Protocol, ident: &Ident, errors: &mut Errors) {
     let name = ident.to_string();
-    let hint = match closest(&name, sub.methods.iter().map(|method| method.name)) {
+    let hint = match closest(&name, protocol.methods.iter().map(|method| method.name)) {
         Some(near) => format!("help: did you mean `{near}`?"),
         None => format!(
             "help: a `#[{}]` impl holds only {} protocol methods, such as `{}`; \
              put helper methods in a second `impl` block without the attribute",
-            sub.attribute, sub.protocol, sub.methods[2].name
+            protocol.attribute,
+            protocol.subsystem,
+            protocol.example().name
         ),
     };
     errors.at(
         ident.span(),
-        format!("unknown `#[{}]` method `{name}`\n{hint}", sub.attribute),
+        format!(
+            "unknown `#[{}]` method `{name}`\n{hint}",
+            protocol.attribute
+        ),
     );
 }
 
-fn not_a_method(sub: &Subsystem, item: &ImplItem, errors: &mut Errors) {
+fn not_a_method(protocol: &Protocol, item: &ImplItem, errors: &mut Errors) {
     let (span, what) = match item {
         ImplItem::Const(item) => (item.ident.span(), format!("constant `{}`", item.ident)),
         ImplItem::Type(item) => (item.ident.span(), format!("type `{}`", item.ident)),
@@ -274,7 +313,7 @@ fn not_a_method(sub: &Subsystem, item: &ImplItem, errors: &mut Errors) {
         format!(
             "a `#[{attr}]` impl holds only protocol methods, not this {what}\n\
              help: move it to a second `impl` block without `#[{attr}]`",
-            attr = sub.attribute
+            attr = protocol.attribute
         ),
     );
 }

@@ -5,8 +5,8 @@ use proc_macro2::Span;
 use quote::ToTokens;
 use syn::{FnArg, GenericArgument, Pat, PatType, PathArguments, ReturnType, Signature, Type};
 
-use crate::lower::Errors;
-use crate::table::{Method, Subsystem};
+use crate::ctxt::Errors;
+use crate::table::{Method, Omitted, Protocol};
 use crate::tokens::{first_and_last, last_segment, tidy};
 
 /// What the generated code needs to know about a well-formed signature.
@@ -36,13 +36,13 @@ pub(crate) struct Returns {
 
 /// Checks `sig` against `method`'s row; `None` (and errors) if it does not fit.
 pub(crate) fn lower(
-    sub: &Subsystem,
+    protocol: &Protocol,
     method: &Method,
     sig: &Signature,
     errors: &mut Errors,
 ) -> Option<Shape> {
     let mut check = Check {
-        sub,
+        protocol,
         method,
         errors,
         ok: true,
@@ -62,7 +62,7 @@ pub(crate) fn lower(
 
 /// One method being checked: every mistake is recorded, and any makes it unusable.
 struct Check<'a> {
-    sub: &'a Subsystem,
+    protocol: &'a Protocol,
     method: &'a Method,
     errors: &'a mut Errors,
     ok: bool,
@@ -81,7 +81,7 @@ impl Check<'_> {
 
     /// No `const`, `unsafe`, `extern`, generics or `where` clause.
     fn qualifiers(&mut self, sig: &Signature) {
-        let (attr, name) = (self.sub.attribute, self.method.name);
+        let (attr, name) = (self.protocol.attribute, self.method.name);
         if let Some(token) = &sig.constness {
             self.fail_at(token.span, format!("`#[{attr}]` methods cannot be `const`"));
         }
@@ -120,7 +120,7 @@ impl Check<'_> {
 
     /// The first parameter must be `&self`; returns the parameters after it.
     fn receiver<'s>(&mut self, sig: &'s Signature) -> Vec<&'s PatType> {
-        let (attr, name) = (self.sub.attribute, self.method.name);
+        let (attr, name) = (self.protocol.attribute, self.method.name);
         let missing =
             || format!("`#[{attr}]` method `{name}` must take `&self` as its first parameter");
         let mut inputs = sig.inputs.iter().peekable();
@@ -159,7 +159,7 @@ impl Check<'_> {
     /// The request (if the method has one), then at most a `Context`.
     /// Returns where the request's and the context's types are written.
     fn parameters(&mut self, sig: &Signature, params: &[&PatType]) -> (Option<Span>, Option<Span>) {
-        let (attr, name) = (self.sub.attribute, self.method.name);
+        let (attr, name) = (self.protocol.attribute, self.method.name);
         let is_context = |param: &&PatType| last_segment(&param.ty).as_deref() == Some("Context");
         let mut rest = params;
         let mut request_at = None;
@@ -191,7 +191,7 @@ impl Check<'_> {
                     format!(
                         "`#[{attr}]` method `{name}` takes no request\n\
                          help: dockerd sends `{}` without a body: `fn {name}(&self) -> {}`",
-                        self.method.protocol,
+                        self.method.route,
                         self.method.response_text()
                     ),
                 );
@@ -236,7 +236,7 @@ impl Check<'_> {
             return;
         };
         let Some(other) = self
-            .sub
+            .protocol
             .method_taking(&found)
             .filter(|other| other.name != self.method.name)
         else {
@@ -245,7 +245,7 @@ impl Check<'_> {
         let message = format!(
             "`#[{}]` method `{}` takes a `{expected}`, not `{}`\n\
              help: `{found}` is the request of `{}`",
-            self.sub.attribute,
+            self.protocol.attribute,
             self.method.name,
             tidy(&param.ty),
             other.name
@@ -264,7 +264,7 @@ impl Check<'_> {
             let message = format!(
                 "`#[{}]` method parameters must be plain names\n\
                  help: name the parameter (`request: {}`) and take it apart in the body",
-                self.sub.attribute,
+                self.protocol.attribute,
                 tidy(&param.ty)
             );
             self.fail_over(&param.pat, message);
@@ -272,16 +272,21 @@ impl Check<'_> {
     }
 
     /// The obvious mistakes: another method's response or request type, a
-    /// response where there is none. `()` (or no return type) is fine where
-    /// the response has a default, which it then answers; the rest is left to
-    /// the `Reply` bound in the generated code.
+    /// response where there is none, `()` where the response has no default.
+    /// `()` (or no return type) is fine where the response has a default,
+    /// which it then answers; any other type is left to rustc, which checks
+    /// it against the response type in the generated code.
     fn response(&mut self, sig: &Signature, found: Option<&Type>) {
-        let (sub, method) = (self.sub, self.method);
+        let (protocol, method) = (self.protocol, self.method);
         let found_name = found.and_then(last_segment);
+        let unit =
+            found.is_none_or(|ty| matches!(ty, Type::Tuple(tuple) if tuple.elems.is_empty()));
         let wrong = match (method.response, found_name.as_deref()) {
+            // `()` answers the response's default, which a required method lacks.
+            (Some(_), _) if unit => method.omitted == Omitted::Required,
             (expected, Some(found)) => {
-                let known =
-                    sub.method_answering(found).is_some() || sub.method_taking(found).is_some();
+                let known = protocol.method_answering(found).is_some()
+                    || protocol.method_taking(found).is_some();
                 known && expected != Some(found)
             }
             _ => false,
@@ -294,9 +299,14 @@ impl Check<'_> {
             || "no return type".to_owned(),
             |ty| format!("`{}`", tidy(ty)),
         );
+        let found_text = if unit {
+            format!("{found_text}\nhelp: `{expected}` has no default answer: dockerd needs one")
+        } else {
+            found_text
+        };
         let hint = match found_name
             .as_deref()
-            .and_then(|found| sub.method_answering(found))
+            .and_then(|found| protocol.method_answering(found))
         {
             Some(other) => format!(
                 "\nhelp: `{}` is the response of `{}`",
@@ -307,7 +317,7 @@ impl Check<'_> {
         };
         let message = format!(
             "`#[{}]` method `{}` must return `{expected}` or `Result<{expected}, E>`, found {found_text}{hint}",
-            sub.attribute, method.name
+            protocol.attribute, method.name
         );
         match found {
             Some(ty) => self.fail_over(ty, message),

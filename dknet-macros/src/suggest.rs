@@ -1,8 +1,8 @@
 //! "did you mean ...?": the closest of a few known names to a misspelled one.
 
 /// The candidate closest to `name`, when it is close enough to be a likely
-/// typo: the same letters ignoring case and underscores (`CreateNetwork`,
-/// `createNetwork`), or within two edits or a third of the name's length.
+/// typo: the same letters ignoring case and underscores (`CreateVolume`,
+/// `createVolume` for `create_volume`), or within two edits or a third of the name's length.
 pub(crate) fn closest<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
@@ -31,7 +31,7 @@ fn squash(name: &str) -> String {
 }
 
 /// Levenshtein distance, counting a swap of two neighbouring characters as
-/// one edit (so `netwrok` is one edit from `network`).
+/// one edit (so `volmue` is one edit from `volume`).
 pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
@@ -61,24 +61,24 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
 
-    const NAMES: &[&str] = &["create_network", "delete_network", "join", "leave"];
+    const NAMES: &[&str] = &["create_volume", "delete_volume", "mount", "unmount"];
 
     #[test]
     fn distances() {
-        assert_eq!(edit_distance("", "join"), 4);
-        assert_eq!(edit_distance("join", "join"), 0);
-        assert_eq!(edit_distance("jion", "join"), 1);
-        assert_eq!(edit_distance("create_netwrok", "create_network"), 1);
+        assert_eq!(edit_distance("", "mount"), 5);
+        assert_eq!(edit_distance("mount", "mount"), 0);
+        assert_eq!(edit_distance("muont", "mount"), 1);
+        assert_eq!(edit_distance("create_volmue", "create_volume"), 1);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]
     fn suggestions() {
         let closest = |name| closest(name, NAMES.iter().copied());
-        assert_eq!(closest("create_netwrok"), Some("create_network"));
-        assert_eq!(closest("CreateNetwork"), Some("create_network"));
-        assert_eq!(closest("delete_networks"), Some("delete_network"));
-        assert_eq!(closest("jon"), Some("join"));
+        assert_eq!(closest("create_volmue"), Some("create_volume"));
+        assert_eq!(closest("CreateVolume"), Some("create_volume"));
+        assert_eq!(closest("delete_volumes"), Some("delete_volume"));
+        assert_eq!(closest("mont"), Some("mount"));
         assert_eq!(closest("helper"), None);
         assert_eq!(closest("x"), None);
         assert_eq!(closest("foo"), None);

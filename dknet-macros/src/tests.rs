@@ -145,39 +145,6 @@ fn not_an_impl() {
     );
 }
 
-/// The method tables in the macros' documentation are the tables the macros use.
-#[test]
-fn documented_method_tables_match_the_tables() {
-    for (table, doc) in [
-        (&crate::table::NETWORK, "network_driver.md"),
-        (&crate::table::IPAM, "ipam_driver.md"),
-    ] {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../dknet/src")
-            .join(doc);
-        let Ok(docs) = std::fs::read_to_string(&path) else {
-            return; // Outside the workspace (a packaged crate): nothing to compare.
-        };
-        for method in table.methods {
-            let request = method
-                .request
-                .map_or_else(|| "none".to_owned(), |request| format!("`{request}`"));
-            let row = format!(
-                "| `{}` | `{}` | {request} | `{}` | {} |",
-                method.name,
-                method.protocol,
-                method.response_text(),
-                method.default
-            );
-            assert!(
-                docs.contains(&row),
-                "{} lacks the row\n{row}",
-                path.display()
-            );
-        }
-    }
-}
-
 #[test]
 fn ipam_driver() {
     snapshot_with(
@@ -216,6 +183,36 @@ fn a_body_syntax_error_keeps_the_generated_impl() {
     assert!(expanded.contains("Self :: join"), "{expanded}");
 }
 
+/// A signature that does not parse is an error naming the method, and the
+/// method is left out of the emitted impl (rustc would report it again);
+/// the rest of the impl is still checked, and a fallback impl keeps the
+/// type usable as a driver.
+#[test]
+fn a_signature_syntax_error_names_the_method() {
+    let item = quote! {
+        impl Bridge {
+            async fn create_network(&self, request: ) {}
+            fn helper_kept(&self) {}
+            fn join(&mut self, request: JoinRequest) {}
+        }
+    };
+    let expanded = expand(quote!(), item).to_string();
+    assert!(
+        expanded.contains("cannot read the signature of `create_network`: unexpected end of input"),
+        "{expanded}"
+    );
+    assert!(!expanded.contains("fn create_network"), "{expanded}");
+    assert!(expanded.contains("fn helper_kept"), "{expanded}");
+    assert!(
+        expanded.contains("methods take `&self`, not `&mut self`"),
+        "{expanded}"
+    );
+    assert!(
+        expanded.contains("impl :: dknet :: network :: NetworkDriver for Bridge { }"),
+        "{expanded}"
+    );
+}
+
 /// `crate = "..."` replaces every mention of `::dknet`.
 #[test]
 fn renamed_crate_leaves_no_dknet_path() {
@@ -241,4 +238,25 @@ fn renamed_crate_leaves_no_dknet_path() {
     );
     assert!(!expanded.contains(":: dknet"), "{expanded}");
     assert!(!expanded.contains("dknet ::"), "{expanded}");
+}
+
+/// `__protocol!` hands the callback the passed tokens and one row per method.
+#[test]
+fn the_runtime_gets_every_row() {
+    let input: crate::runtime::Input =
+        syn::parse2(quote!(ipam => crate::protocol::define { trait; })).unwrap();
+    let expanded = crate::runtime::expand(input).to_string();
+    assert!(
+        expanded.starts_with(
+            "crate :: protocol :: define ! { subsystem : \"IpamDriver\" , trait : IpamDriver ; trait ;"
+        ),
+        "{expanded}"
+    );
+    for method in crate::table::IPAM.methods {
+        let row = format!("{} = \"{}\"", method.name, method.route);
+        assert!(expanded.contains(&row), "{row} in {expanded}");
+    }
+    let unknown = syn::parse2::<crate::runtime::Input>(quote!(volume => define {}));
+    let error = unknown.err().expect("an unknown subsystem is refused");
+    assert_eq!(error.to_string(), "expected `network` or `ipam`");
 }

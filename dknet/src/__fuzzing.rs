@@ -9,26 +9,24 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::runtime::Runtime;
 
 use crate::dispatch::decode;
-use crate::network::*;
+use crate::network::{CreateNetworkRequest, NetworkDriver};
+use crate::protocol::EachRequest;
 use crate::server::Server;
-use crate::Plugin;
+use crate::{ipam, network, Plugin};
 
-/// Decodes `body` as the request of every network method; never panics.
+/// Decodes `body` as the request of every network and IPAM method; never panics.
 pub fn decode_requests(body: &[u8]) {
-    let _ = decode::<CreateNetworkRequest>("CreateNetwork", body);
-    let _ = decode::<DeleteNetworkRequest>("DeleteNetwork", body);
-    let _ = decode::<AllocateNetworkRequest>("AllocateNetwork", body);
-    let _ = decode::<FreeNetworkRequest>("FreeNetwork", body);
-    let _ = decode::<CreateEndpointRequest>("CreateEndpoint", body);
-    let _ = decode::<EndpointOperInfoRequest>("EndpointOperInfo", body);
-    let _ = decode::<DeleteEndpointRequest>("DeleteEndpoint", body);
-    let _ = decode::<JoinRequest>("Join", body);
-    let _ = decode::<LeaveRequest>("Leave", body);
-    let _ = decode::<ProgramExternalConnectivityRequest>("ProgramExternalConnectivity", body);
-    let _ = decode::<RevokeExternalConnectivityRequest>("RevokeExternalConnectivity", body);
-    let _ = decode::<DiscoverNewRequest>("DiscoverNew", body);
-    let _ = decode::<DiscoverDeleteRequest>("DiscoverDelete", body);
-    let _ = decode::<GwAllocCheckRequest>("GwAllocCheck", body);
+    struct Decode<'a>(&'a [u8]);
+    impl EachRequest for Decode<'_> {
+        fn request<T>(&mut self, route: &'static str)
+        where
+            T: serde::de::DeserializeOwned,
+        {
+            let _ = decode::<T>(route, self.0);
+        }
+    }
+    network::protocol::each_request(&mut Decode(body));
+    ipam::protocol::each_request(&mut Decode(body));
     if let Ok(request) = decode::<CreateNetworkRequest>("CreateNetwork", body) {
         let _ = request.options.generic_map();
     }

@@ -8,7 +8,7 @@ use tokio::sync::Notify;
 /// What a driver method knows about the call it is answering.
 ///
 /// Add it as the last parameter of a method to get it:
-/// `async fn join(&self, request: JoinRequest, context: dknet::Context)`.
+/// `async fn method(&self, request: MethodRequest, context: dknet::Context)`.
 #[derive(Debug, Clone, Default)]
 pub struct Context {
     request_id: u64,

@@ -24,13 +24,9 @@
 
 use serde::Serialize;
 
-use crate::ipam::routes::SUBSYSTEM as IPAM_DRIVER;
-use crate::network::routes::SUBSYSTEM as NETWORK_DRIVER;
+use crate::ipam::protocol::SUBSYSTEM as IPAM_DRIVER;
+use crate::network::protocol::SUBSYSTEM as NETWORK_DRIVER;
 use crate::Plugin;
-
-/// The directory, inside the plugin's root filesystem, where dockerd expects the socket
-/// (a bind mount of `/run/docker/plugins/<plugin id>/` on the host).
-pub const SOCKET_DIR: &str = "/run/docker/plugins";
 
 /// A managed plugin's `config.json` (see Docker's "Plugin Config Version 1 of Plugin V2"):
 /// build it with [`ManagedConfig::new`] and the setters, write [`ManagedConfig::to_json`].
@@ -100,8 +96,10 @@ struct Args {
 
 impl ManagedConfig {
     /// The configuration of a plugin run as `program` (an absolute path inside the root
-    /// filesystem) listening on `socket` (a file name in [`SOCKET_DIR`]), in the host's
-    /// network namespace, with no interface, capability, mount, variable or argument yet.
+    /// filesystem) listening on `socket` (a file name in
+    /// [`DEFAULT_PLUGIN_DIR`](crate::DEFAULT_PLUGIN_DIR), where dockerd bind-mounts the
+    /// host's `/run/docker/plugins/<plugin id>/`), in the host's network namespace, with
+    /// no interface, capability, mount, variable or argument yet.
     pub fn new(program: &str, socket: &str) -> Self {
         Self {
             description: String::new(),

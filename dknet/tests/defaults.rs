@@ -1,5 +1,5 @@
-//! What a driver that writes no method answers (docs/protocol.md's network driver table), and the
-//! activation handshake.
+//! What a driver that writes no method answers (the method table of
+//! `dknet/src/network_driver.md`), and the activation handshake.
 
 mod common;
 

@@ -10,6 +10,7 @@ use std::net::IpAddr;
 use common::{serve_driver, Empty, Transport, MEDIA_TYPE};
 use dknet::network::*;
 use dknet::testing::{load_fixture, FixtureEntry, Replay};
+use dknet::ActivateResponse;
 use ipnet::IpNet;
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -271,6 +271,55 @@ async fn a_plain_fn_does_not_block_other_requests() {
     served.stop().await.unwrap();
 }
 
+/// Records the thread each plain-`fn` call ran on, and spawns a task that
+/// says it ran.
+struct Threads {
+    threads: Mutex<Vec<std::thread::ThreadId>>,
+    spawned: tokio::sync::mpsc::UnboundedSender<()>,
+}
+
+#[dknet::network_driver]
+impl Threads {
+    fn leave(&self, _request: LeaveRequest) {
+        self.threads
+            .lock()
+            .unwrap()
+            .push(std::thread::current().id());
+        let spawned = self.spawned.clone();
+        tokio::spawn(async move { spawned.send(()) });
+    }
+}
+
+/// Plain `fn`s run on tokio's blocking pool, which keeps a finished thread
+/// for the next call, not on a new thread per call: of a few calls one after
+/// the other, some share a thread. Inside, the caller's runtime is the
+/// current one: what they `tokio::spawn` runs.
+#[tokio::test]
+async fn plain_fns_reuse_the_blocking_pool_threads() {
+    let (spawned, mut ran) = tokio::sync::mpsc::unbounded_channel();
+    let driver = Arc::new(Threads {
+        threads: Mutex::default(),
+        spawned,
+    });
+    let served = serve(Arc::clone(&driver)).await;
+    let client = served.client();
+    for _ in 0..5 {
+        client.leave(&LeaveRequest::new("n1", "e1")).await.unwrap();
+        // The pool's thread goes back to waiting just after answering.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for _ in 0..5 {
+        let task = tokio::time::timeout(Duration::from_secs(10), ran.recv()).await;
+        assert!(task.is_ok(), "a task spawned by a plain fn did not run");
+    }
+    served.stop().await.unwrap();
+    let mut threads = driver.threads.lock().unwrap().clone();
+    assert_eq!(threads.len(), 5);
+    threads.sort_unstable_by_key(|id| format!("{id:?}"));
+    threads.dedup();
+    assert!(threads.len() < 5, "every call had a thread of its own");
+}
+
 /// Answers network calls as the plugin that recorded the fixtures did.
 #[derive(Default)]
 struct Replica {

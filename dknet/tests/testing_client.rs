@@ -93,6 +93,70 @@ async fn requests_look_like_dockerds() {
     assert_eq!(json["NetworkID"], "n1");
 }
 
+/// The request line and headers (name, value), in order, of a request head.
+fn head_lines(head: &str) -> (String, Vec<(String, String)>) {
+    let mut lines = head.lines();
+    let request_line = lines.next().unwrap_or_default().to_owned();
+    let headers = lines
+        .take_while(|line| !line.is_empty())
+        .map(|line| {
+            let (name, value) = line.split_once(": ").unwrap_or((line, ""));
+            (name.to_owned(), value.to_owned())
+        })
+        .collect();
+    (request_line, headers)
+}
+
+/// Every header dockerd 29.7.2 sent, in its order, byte for byte: the
+/// recording `fixtures/dockerd-29.7.2-headers.jsonl` (see the folder's
+/// README), replayed through `Client` to a fake plugin on a unix socket.
+#[tokio::test]
+async fn the_headers_are_dockerd_29s() {
+    let recording = include_str!("fixtures/dockerd-29.7.2-headers.jsonl");
+    let recorded: Vec<serde_json::Value> = recording
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert!(recorded.len() >= 4, "the recording has its requests");
+    let dir = TempDir::new("headers");
+    let path = dir.join("fake.sock");
+    let fake = tokio::spawn(fake_plugin(UnixListener::bind(&path).unwrap(), OK_EMPTY));
+    let client = Client::unix(&path);
+    let calls = async {
+        for request in &recorded {
+            let line = request["request_line"].as_str().unwrap();
+            let target = line.split(' ').nth(1).unwrap();
+            let body = request["body"].as_str().unwrap();
+            let body = (!body.is_empty()).then_some(body.as_bytes());
+            client.call(target, body).await.unwrap();
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(10), calls)
+        .await
+        .expect("the fake plugin answers");
+    drop(client);
+    let seen = tokio::time::timeout(std::time::Duration::from_secs(10), fake)
+        .await
+        .expect("the client closes its connection")
+        .unwrap();
+    assert_eq!(seen.len(), recorded.len());
+    for ((head, body), request) in seen.iter().zip(&recorded) {
+        let (request_line, headers) = head_lines(head);
+        let expected: Vec<(String, String)> = request["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|pair| {
+                let text = |at: usize| pair[at].as_str().unwrap().to_owned();
+                (text(0), text(1))
+            })
+            .collect();
+        assert_eq!(request_line, request["request_line"].as_str().unwrap());
+        assert_eq!(headers, expected, "the headers of `{request_line}`");
+        assert_eq!(body, request["body"].as_str().unwrap().as_bytes());
+    }
+}
+
 #[tokio::test]
 async fn answers_are_read_as_dockerd_reads_them() {
     let cases: [(&str, &str, Option<u16>); 4] = [

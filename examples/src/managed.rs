@@ -4,7 +4,8 @@
 
 use std::io::Write;
 
-use dknet::managed::{ManagedConfig, SOCKET_DIR};
+use dknet::managed::ManagedConfig;
+use dknet::DEFAULT_PLUGIN_DIR;
 
 /// The packaging questions a binary answers (then exits) instead of serving.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -54,7 +55,10 @@ impl Packaging {
 /// (`docker plugin set PLUGIN RUST_LOG=debug`). The caller adds the drivers.
 pub fn example_config(name: &str) -> ManagedConfig {
     ManagedConfig::new(&format!("/usr/bin/{name}"), &format!("{name}.sock"))
-        .entrypoint_args(["--socket".to_owned(), format!("{SOCKET_DIR}/{name}.sock")])
+        .entrypoint_args([
+            "--socket".to_owned(),
+            format!("{DEFAULT_PLUGIN_DIR}/{name}.sock"),
+        ])
         .env(
             "RUST_LOG",
             "What the plugin logs to dockerd's log (tracing-subscriber's filter syntax, e.g. \

@@ -8,10 +8,16 @@ impl ::dknet::network::NetworkDriver for Bridge {
             ::dknet::DriverError,
         >,
     > + ::core::marker::Send {
-        ::dknet::__private::run_blocking(move || ::dknet::__private::from_value::<
-            ::dknet::network::GetCapabilitiesResponse,
-            GetCapabilitiesResponse,
-        >(Self::get_capabilities(&*self)))
+        ::dknet::__private::run_blocking(move || {
+            let __dknet_value = Self::get_capabilities(&*self);
+            ::core::result::Result::<
+                _,
+                ::dknet::DriverError,
+            >::Ok({
+                let __dknet_value: ::dknet::network::GetCapabilitiesResponse = __dknet_value;
+                __dknet_value
+            })
+        })
     }
     #[cfg(feature = "gateway")]
     fn gw_alloc_check(
@@ -25,10 +31,21 @@ impl ::dknet::network::NetworkDriver for Bridge {
         >,
     > + ::core::marker::Send {
         async move {
-            ::dknet::__private::from_value::<
-                ::dknet::network::GwAllocCheckResponse,
-                GwAllocCheckResponse,
-            >(Self::gw_alloc_check(&*self, __dknet_request, __dknet_context).await)
+            {
+                let __dknet_value = Self::gw_alloc_check(
+                        &*self,
+                        __dknet_request,
+                        __dknet_context,
+                    )
+                    .await;
+                ::core::result::Result::<
+                    _,
+                    ::dknet::DriverError,
+                >::Ok({
+                    let __dknet_value: ::dknet::network::GwAllocCheckResponse = __dknet_value;
+                    __dknet_value
+                })
+            }
         }
     }
 }

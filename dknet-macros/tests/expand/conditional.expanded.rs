@@ -9,13 +9,11 @@ impl ::dknet::network::NetworkDriver for Bridge {
         >,
     > + ::core::marker::Send {
         ::core::future::ready(
-            ::core::result::Result::Ok(
-                ::dknet::__private::capabilities(
-                    ::dknet::network::Scope::Local,
-                    ::core::option::Option::None,
-                    ::core::cfg!(any(all(unix))),
-                ),
-            ),
+            ::core::result::Result::Ok(::dknet::network::GetCapabilitiesResponse {
+                scope: ::dknet::network::Scope::Local,
+                connectivity_scope: ::core::option::Option::None,
+                gw_alloc_checker: ::core::cfg!(any(all(unix))),
+            }),
         )
     }
     #[cfg(unix)]
@@ -30,10 +28,16 @@ impl ::dknet::network::NetworkDriver for Bridge {
         >,
     > + ::core::marker::Send {
         async move {
-            ::dknet::__private::from_value::<
-                ::dknet::network::GwAllocCheckResponse,
-                GwAllocCheckResponse,
-            >(Self::gw_alloc_check(&*self, __dknet_request).await)
+            {
+                let __dknet_value = Self::gw_alloc_check(&*self, __dknet_request).await;
+                ::core::result::Result::<
+                    _,
+                    ::dknet::DriverError,
+                >::Ok({
+                    let __dknet_value: ::dknet::network::GwAllocCheckResponse = __dknet_value;
+                    __dknet_value
+                })
+            }
         }
     }
 }

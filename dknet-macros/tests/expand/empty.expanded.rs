@@ -9,13 +9,11 @@ impl ::dknet::network::NetworkDriver for Bridge {
         >,
     > + ::core::marker::Send {
         ::core::future::ready(
-            ::core::result::Result::Ok(
-                ::dknet::__private::capabilities(
-                    ::dknet::network::Scope::Local,
-                    ::core::option::Option::None,
-                    false,
-                ),
-            ),
+            ::core::result::Result::Ok(::dknet::network::GetCapabilitiesResponse {
+                scope: ::dknet::network::Scope::Local,
+                connectivity_scope: ::core::option::Option::None,
+                gw_alloc_checker: false,
+            }),
         )
     }
 }

@@ -12,13 +12,11 @@ where
         >,
     > + ::core::marker::Send {
         ::core::future::ready(
-            ::core::result::Result::Ok(
-                renamed::__private::capabilities(
-                    renamed::network::Scope::Local,
-                    ::core::option::Option::None,
-                    false,
-                ),
-            ),
+            ::core::result::Result::Ok(renamed::network::GetCapabilitiesResponse {
+                scope: renamed::network::Scope::Local,
+                connectivity_scope: ::core::option::Option::None,
+                gw_alloc_checker: false,
+            }),
         )
     }
     fn delete_network(
@@ -29,11 +27,18 @@ where
         Output = ::core::result::Result<(), renamed::DriverError>,
     > + ::core::marker::Send {
         async move {
-            renamed::__private::from_result::<
-                (),
-                (),
-                _,
-            >(Self::delete_network(&*self, __dknet_request).await)
+            match Self::delete_network(&*self, __dknet_request).await {
+                ::core::result::Result::Ok(__dknet_value) => {
+                    ::core::result::Result::Ok(__dknet_value)
+                }
+                ::core::result::Result::Err(__dknet_error) => {
+                    ::core::result::Result::Err(
+                        renamed::DriverError::new(
+                            ::core::format_args!("{}", __dknet_error),
+                        ),
+                    )
+                }
+            }
         }
     }
 }

@@ -9,9 +9,10 @@ impl ::dknet::ipam::IpamDriver for Pools {
         >,
     > + ::core::marker::Send {
         ::core::future::ready(
-            ::core::result::Result::Ok(
-                ::dknet::__private::ipam_capabilities(true, false),
-            ),
+            ::core::result::Result::Ok(::dknet::ipam::GetCapabilitiesResponse {
+                requires_mac_address: true,
+                requires_request_replay: false,
+            }),
         )
     }
     fn request_pool(
@@ -25,11 +26,21 @@ impl ::dknet::ipam::IpamDriver for Pools {
         >,
     > + ::core::marker::Send {
         async move {
-            ::dknet::__private::from_result::<
-                ::dknet::ipam::RequestPoolResponse,
-                RequestPoolResponse,
-                Error,
-            >(Self::request_pool(&*self, __dknet_request).await)
+            match Self::request_pool(&*self, __dknet_request).await {
+                ::core::result::Result::Ok(__dknet_value) => {
+                    ::core::result::Result::Ok({
+                        let __dknet_value: ::dknet::ipam::RequestPoolResponse = __dknet_value;
+                        __dknet_value
+                    })
+                }
+                ::core::result::Result::Err(__dknet_error) => {
+                    ::core::result::Result::Err(
+                        ::dknet::DriverError::new(
+                            ::core::format_args!("{}", __dknet_error),
+                        ),
+                    )
+                }
+            }
         }
     }
     fn release_pool(
@@ -39,10 +50,10 @@ impl ::dknet::ipam::IpamDriver for Pools {
     ) -> impl ::core::future::Future<
         Output = ::core::result::Result<(), ::dknet::DriverError>,
     > + ::core::marker::Send {
-        ::dknet::__private::run_blocking(move || ::dknet::__private::from_value::<
-            (),
-            (),
-        >(Self::release_pool(&*self, __dknet_request)))
+        ::dknet::__private::run_blocking(move || {
+            let __dknet_value = Self::release_pool(&*self, __dknet_request);
+            ::core::result::Result::<_, ::dknet::DriverError>::Ok(__dknet_value)
+        })
     }
     fn request_address(
         self: ::std::sync::Arc<Self>,
@@ -54,11 +65,23 @@ impl ::dknet::ipam::IpamDriver for Pools {
             ::dknet::DriverError,
         >,
     > + ::core::marker::Send {
-        ::dknet::__private::run_blocking(move || ::dknet::__private::from_result::<
-            ::dknet::ipam::RequestAddressResponse,
-            RequestAddressResponse,
-            Error,
-        >(Self::request_address(&*self, __dknet_request, __dknet_context)))
+        ::dknet::__private::run_blocking(move || match Self::request_address(
+            &*self,
+            __dknet_request,
+            __dknet_context,
+        ) {
+            ::core::result::Result::Ok(__dknet_value) => {
+                ::core::result::Result::Ok({
+                    let __dknet_value: ::dknet::ipam::RequestAddressResponse = __dknet_value;
+                    __dknet_value
+                })
+            }
+            ::core::result::Result::Err(__dknet_error) => {
+                ::core::result::Result::Err(
+                    ::dknet::DriverError::new(::core::format_args!("{}", __dknet_error)),
+                )
+            }
+        })
     }
     fn release_address(
         self: ::std::sync::Arc<Self>,
@@ -67,10 +90,10 @@ impl ::dknet::ipam::IpamDriver for Pools {
     ) -> impl ::core::future::Future<
         Output = ::core::result::Result<(), ::dknet::DriverError>,
     > + ::core::marker::Send {
-        ::dknet::__private::run_blocking(move || ::dknet::__private::from_value::<
-            (),
-            (),
-        >(Self::release_address(&*self, __dknet_request)))
+        ::dknet::__private::run_blocking(move || {
+            let __dknet_value = Self::release_address(&*self, __dknet_request);
+            ::core::result::Result::<_, ::dknet::DriverError>::Ok(__dknet_value)
+        })
     }
 }
 #[allow(clippy::unused_self, clippy::unused_async, clippy::needless_pass_by_value)]

@@ -9,13 +9,13 @@ impl ::dknet::network::NetworkDriver for Bridge {
         >,
     > + ::core::marker::Send {
         ::core::future::ready(
-            ::core::result::Result::Ok(
-                ::dknet::__private::capabilities(
-                    ::dknet::network::Scope::Global,
-                    ::core::option::Option::Some(::dknet::network::Scope::Local),
-                    true,
+            ::core::result::Result::Ok(::dknet::network::GetCapabilitiesResponse {
+                scope: ::dknet::network::Scope::Global,
+                connectivity_scope: ::core::option::Option::Some(
+                    ::dknet::network::Scope::Local,
                 ),
-            ),
+                gw_alloc_checker: true,
+            }),
         )
     }
     fn create_network(
@@ -26,11 +26,18 @@ impl ::dknet::network::NetworkDriver for Bridge {
         Output = ::core::result::Result<(), ::dknet::DriverError>,
     > + ::core::marker::Send {
         async move {
-            ::dknet::__private::from_result::<
-                (),
-                (),
-                Error,
-            >(Self::create_network(&*self, __dknet_request).await)
+            match Self::create_network(&*self, __dknet_request).await {
+                ::core::result::Result::Ok(__dknet_value) => {
+                    ::core::result::Result::Ok(__dknet_value)
+                }
+                ::core::result::Result::Err(__dknet_error) => {
+                    ::core::result::Result::Err(
+                        ::dknet::DriverError::new(
+                            ::core::format_args!("{}", __dknet_error),
+                        ),
+                    )
+                }
+            }
         }
     }
     fn join(
@@ -43,10 +50,16 @@ impl ::dknet::network::NetworkDriver for Bridge {
             ::dknet::DriverError,
         >,
     > + ::core::marker::Send {
-        ::dknet::__private::run_blocking(move || ::dknet::__private::from_value::<
-            ::dknet::network::JoinResponse,
-            JoinResponse,
-        >(Self::join(&*self, __dknet_request, __dknet_context)))
+        ::dknet::__private::run_blocking(move || {
+            let __dknet_value = Self::join(&*self, __dknet_request, __dknet_context);
+            ::core::result::Result::<
+                _,
+                ::dknet::DriverError,
+            >::Ok({
+                let __dknet_value: ::dknet::network::JoinResponse = __dknet_value;
+                __dknet_value
+            })
+        })
     }
     fn leave(
         self: ::std::sync::Arc<Self>,
@@ -55,10 +68,10 @@ impl ::dknet::network::NetworkDriver for Bridge {
     ) -> impl ::core::future::Future<
         Output = ::core::result::Result<(), ::dknet::DriverError>,
     > + ::core::marker::Send {
-        ::dknet::__private::run_blocking(move || ::dknet::__private::from_value::<
-            (),
-            (),
-        >(Self::leave(&*self, __dknet_request)))
+        ::dknet::__private::run_blocking(move || {
+            let __dknet_value = Self::leave(&*self, __dknet_request);
+            ::core::result::Result::<_, ::dknet::DriverError>::Ok(__dknet_value)
+        })
     }
     fn gw_alloc_check(
         self: ::std::sync::Arc<Self>,
@@ -71,11 +84,21 @@ impl ::dknet::network::NetworkDriver for Bridge {
         >,
     > + ::core::marker::Send {
         async move {
-            ::dknet::__private::from_result::<
-                ::dknet::network::GwAllocCheckResponse,
-                GwAllocCheckResponse,
-                _,
-            >(Self::gw_alloc_check(&*self, __dknet_request).await)
+            match Self::gw_alloc_check(&*self, __dknet_request).await {
+                ::core::result::Result::Ok(__dknet_value) => {
+                    ::core::result::Result::Ok({
+                        let __dknet_value: ::dknet::network::GwAllocCheckResponse = __dknet_value;
+                        __dknet_value
+                    })
+                }
+                ::core::result::Result::Err(__dknet_error) => {
+                    ::core::result::Result::Err(
+                        ::dknet::DriverError::new(
+                            ::core::format_args!("{}", __dknet_error),
+                        ),
+                    )
+                }
+            }
         }
     }
 }

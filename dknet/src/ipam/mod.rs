@@ -6,7 +6,9 @@
 //! absent and `null` maps empty, `""` that means "none" is `None`, typed
 //! addresses ([`IpNet`](ipnet::IpNet) where the wire has CIDR,
 //! [`IpAddr`](std::net::IpAddr) where it has a bare address). Methods whose
-//! response is empty answer `()`.
+//! response is empty answer `()`. The types both subsystems use
+//! ([`MacAddress`](crate::network::MacAddress),
+//! [`OptionsError`](crate::network::OptionsError)) are in [`crate::network`].
 //!
 //! A failure is answered with HTTP 500 and `{"Err": "..."}`, as for the
 //! network driver (dockerd reads both; IPAM's 200-level `Error` key is never
@@ -14,18 +16,13 @@
 
 mod addresses;
 mod capabilities;
-mod driver;
+mod ipam_options;
 pub mod options;
 mod pools;
 pub(crate) mod protocol;
-pub(crate) mod routes;
 
-pub use addresses::{ReleaseAddressRequest, RequestAddressRequest, RequestAddressResponse};
-pub use capabilities::{
-    GetCapabilitiesResponse, GetDefaultAddressSpacesResponse, GLOBAL_DEFAULT, LOCAL_DEFAULT,
-};
-pub use driver::IpamDriver;
-pub use options::IpamOptions;
-pub use pools::{ReleasePoolRequest, RequestPoolRequest, RequestPoolResponse};
-
-pub use crate::wire::{MacAddress, OptionsError};
+pub use addresses::*;
+pub use capabilities::*;
+pub use ipam_options::IpamOptions;
+pub use pools::*;
+pub use protocol::IpamDriver;

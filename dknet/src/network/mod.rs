@@ -13,30 +13,29 @@
 mod capabilities;
 mod connectivity;
 mod discovery;
-mod driver;
 mod endpoints;
 mod networks;
 pub(crate) mod protocol;
-pub(crate) mod routes;
 mod sandbox;
 #[cfg(test)]
 mod tests;
 
-pub use capabilities::{GetCapabilitiesResponse, GwAllocCheckRequest, GwAllocCheckResponse, Scope};
-pub use connectivity::{ProgramExternalConnectivityRequest, RevokeExternalConnectivityRequest};
-pub use discovery::{DiscoverDeleteRequest, DiscoverNewRequest, NodeDiscoveryData};
-pub use driver::NetworkDriver;
-pub use endpoints::{
-    CreateEndpointRequest, CreateEndpointResponse, DeleteEndpointRequest, EndpointInterface,
-    EndpointOperInfoRequest, EndpointOperInfoResponse,
-};
-pub use networks::{
-    AllocateNetworkRequest, AllocateNetworkResponse, CreateNetworkRequest, DeleteNetworkRequest,
-    FreeNetworkRequest, IpamData,
-};
-pub use sandbox::{InterfaceName, JoinRequest, JoinResponse, LeaveRequest, RouteType, StaticRoute};
+pub use capabilities::*;
+pub use connectivity::*;
+pub use discovery::*;
+pub use endpoints::*;
+pub use networks::*;
+pub use protocol::NetworkDriver;
+pub use sandbox::*;
 
 pub use crate::wire::{
-    options, ExposedPort, MacAddress, MacAddressError, Options, OptionsError, PortBinding, Protocol,
+    ExposedPort, MacAddress, MacAddressError, Options, OptionsError, PortBinding, Protocol,
 };
-pub use crate::ActivateResponse;
+
+/// The option keys dockerd fills in, for [`Options::get`] and
+/// [`Options::as_map`]; [`Options`] reads most of them for you.
+pub mod options {
+    pub use crate::wire::options::{
+        ENABLE_IPV4, ENABLE_IPV6, EXPOSED_PORTS, GENERIC, INTERNAL, MAC_ADDRESS, PORT_MAP,
+    };
+}

@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use super::*;
+use crate::ActivateResponse;
 
 fn decode<T: DeserializeOwned>(value: serde_json::Value) -> T {
     serde_json::from_value(value).unwrap()

@@ -13,10 +13,8 @@ use tokio::net::ToSocketAddrs;
 
 pub use self::bound::BoundPlugin;
 use crate::dispatch::Subsystem;
-use crate::ipam::routes::IpamRoutes;
-use crate::ipam::IpamDriver;
-use crate::network::routes::NetworkRoutes;
-use crate::network::NetworkDriver;
+use crate::ipam::{self, IpamDriver};
+use crate::network::{self, NetworkDriver};
 use crate::server::{Limits, Server};
 use crate::shutdown::{ShutdownSignal, DEFAULT_GRACE_PERIOD};
 use crate::transport::group::SocketGroup;
@@ -41,6 +39,18 @@ pub const DEFAULT_SPEC_DIR: &str = "/etc/docker/plugins";
 ///     .await
 /// # }
 /// ```
+///
+/// # Which entry point
+///
+/// | you have | call |
+/// |---|---|
+/// | one network driver, default options, a unix socket | [`serve_unix`](crate::serve_unix)`(driver, "name")` |
+/// | the same, for dockerd on another host or in a VM | [`serve_tcp`](crate::serve_tcp)`(driver, "name", address)`: a TCP port and a `.spec` file |
+/// | an IPAM driver, both drivers on one socket, or options (socket group, limits, grace period) | `Plugin::new()...`, then [`serve_unix`](Plugin::serve_unix) or [`serve_tcp`](Plugin::serve_tcp) |
+/// | a systemd socket unit | [`Plugin::serve_systemd`] (check [`Plugin::systemd_activated`] to fall back) |
+/// | a listener of your own (a test, an inherited descriptor) | [`Plugin::serve_listener`] |
+/// | slow start-up work to do once the socket exists, or a need for the bound address (port 0) | a `bind_*` method, then [`BoundPlugin::run`] |
+/// | a test without a socket | `dknet::testing::Client::in_process(plugin)` (feature `testing`) |
 ///
 /// Serving stops on SIGINT or SIGTERM (or [`Plugin::shutdown_signal`]):
 /// the plugin stops accepting connections, removes its socket or spec file,
@@ -105,7 +115,7 @@ impl Plugin {
 
     /// Like [`Plugin::network_driver`], for a driver you keep a handle to.
     pub fn network_driver_shared<D: NetworkDriver>(self, driver: Arc<D>) -> Self {
-        self.subsystem(Arc::new(NetworkRoutes(driver)))
+        self.subsystem(Arc::new(network::protocol::Routes(driver)))
     }
 
     /// Serves `driver` as the plugin's `IpamDriver` (replacing any earlier
@@ -120,7 +130,7 @@ impl Plugin {
     /// Like [`Plugin::ipam_driver`], for a driver you keep a handle to (or
     /// also serve as the network driver).
     pub fn ipam_driver_shared<D: IpamDriver>(self, driver: Arc<D>) -> Self {
-        self.subsystem(Arc::new(IpamRoutes(driver)))
+        self.subsystem(Arc::new(ipam::protocol::Routes(driver)))
     }
 
     /// The names dockerd knows the plugin's drivers by (`NetworkDriver`, ...), in
@@ -331,8 +341,9 @@ impl Plugin {
 }
 
 /// Serves `driver` on `/run/docker/plugins/<name>.sock` (or on the socket
-/// path given, if it contains a `/`) until SIGINT or SIGTERM. See [`Plugin`]
-/// for the options.
+/// path given, if it contains a `/`) until SIGINT or SIGTERM: the shortest
+/// way to run one network driver on the same host as dockerd. For IPAM, both
+/// drivers, or any option, use [`Plugin`] (see "Which entry point" there).
 pub async fn serve_unix<D: NetworkDriver>(
     driver: D,
     name_or_path: impl AsRef<Path>,
@@ -344,7 +355,10 @@ pub async fn serve_unix<D: NetworkDriver>(
 }
 
 /// Serves `driver` on TCP `address` (port 0 picks one), announced to dockerd
-/// by `/etc/docker/plugins/<name>.spec`, until SIGINT or SIGTERM.
+/// by `/etc/docker/plugins/<name>.spec`, until SIGINT or SIGTERM: for a
+/// dockerd that cannot reach a unix socket of this process (another host, a
+/// VM). A unix socket is the usual choice: anyone who reaches the port can
+/// call the driver. For options, use [`Plugin`].
 pub async fn serve_tcp<D: NetworkDriver>(
     driver: D,
     name: &str,

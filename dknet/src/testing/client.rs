@@ -18,12 +18,15 @@ use crate::server::MEDIA_TYPE;
 use crate::ActivateResponse;
 use crate::{LocalAddr, Plugin};
 
-/// A client that speaks to a plugin as dockerd does: `POST`, no
-/// `Content-Type`, `Accept: application/vnd.docker.plugins.v1.2+json`,
-/// empty bodies for `Plugin.Activate` and `GetCapabilities`, Go-encoded JSON
-/// (with its trailing newline) otherwise. One keep-alive connection is
-/// reused across calls (calls from several tasks take turns on it; make
-/// several clients for parallel connections).
+/// A client that speaks to a plugin as dockerd does: `POST`, the headers
+/// dockerd 29.7.2 sends in its order (`Host`, `User-Agent:
+/// Go-http-client/1.1`, `Content-Length`, `Accept:
+/// application/vnd.docker.plugins.v1.2+json`; no `Content-Type`, no
+/// `Accept-Encoding`), an empty body for the calls without a request
+/// (`Plugin.Activate`, the capabilities), Go-encoded JSON (with its trailing
+/// newline) otherwise. One keep-alive connection is reused across calls
+/// (calls from several tasks take turns on it; make several clients for
+/// parallel connections).
 pub struct Client {
     target: Target,
     host: String,
@@ -91,11 +94,15 @@ impl Client {
     }
 
     async fn send(&self, path: &str, body: Bytes) -> io::Result<RawResponse> {
+        // dockerd's headers, in its order: Go writes `Host`, `User-Agent`
+        // and `Content-Length` first, then the plugin client's `Accept`.
+        // Nothing else: its transport sends no `Accept-Encoding` (the
+        // recording `dknet/tests/fixtures/dockerd-29.7.2-headers.jsonl`).
         let mut request = Request::post(path)
             .header(HOST, &self.host)
             .header(USER_AGENT, "Go-http-client/1.1")
-            .header(ACCEPT, MEDIA_TYPE)
             .header(CONTENT_LENGTH, body.len())
+            .header(ACCEPT, MEDIA_TYPE)
             .body(Full::new(body))
             .map_err(io::Error::other)?;
         let mut slot = self.connection.lock().await;
@@ -137,7 +144,11 @@ impl Client {
     }
 
     /// Calls `path` with `request` encoded as Go would, and decodes a 200's body.
-    async fn typed<Req, Resp>(&self, path: &str, request: Option<&Req>) -> Result<Resp, CallError>
+    pub(crate) async fn typed<Req, Resp>(
+        &self,
+        path: &str,
+        request: Option<&Req>,
+    ) -> Result<Resp, CallError>
     where
         Req: Serialize + ?Sized,
         Resp: DeserializeOwned,
@@ -183,7 +194,7 @@ impl Client {
     }
 
     /// The client the generated methods call through.
-    fn client(&self) -> &Self {
+    pub(crate) fn client(&self) -> &Self {
         self
     }
 }
@@ -195,29 +206,10 @@ pub struct IpamClient<'a> {
 }
 
 impl IpamClient<'_> {
-    fn client(&self) -> &Client {
+    /// The client the generated methods call through.
+    pub(crate) fn client(&self) -> &Client {
         self.client
     }
-}
-
-/// The typed `NetworkDriver` calls, from the protocol's definition.
-mod network_calls {
-    use super::{CallError, Client};
-    use crate::network::protocol::network_protocol;
-    use crate::network::*;
-    use crate::protocol::client_methods;
-
-    network_protocol!(client_methods);
-}
-
-/// The typed `IpamDriver` calls, from the protocol's definition.
-mod ipam_calls {
-    use super::{CallError, IpamClient};
-    use crate::ipam::protocol::ipam_protocol;
-    use crate::ipam::*;
-    use crate::protocol::client_methods;
-
-    ipam_protocol!(client_methods);
 }
 
 /// `value` as Go's `json.Encoder` writes it: compact, then a newline.

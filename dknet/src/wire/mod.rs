@@ -3,7 +3,7 @@
 
 pub(crate) mod coerce;
 mod mac;
-pub mod options;
+pub(crate) mod options;
 mod ports;
 pub(crate) mod request_body;
 pub(crate) mod text;
