@@ -2,17 +2,20 @@
 //!
 //! One concern per module: [`driver`] answers dockerd, [`options`] reads `-o key=value`,
 //! [`names`] derives interface names from Docker's ids, [`netlink`] creates links and
-//! addresses, [`firewall`] manages the iptables rules, [`ports`] writes the rules of
+//! addresses, [`firewall`] manages the iptables rules (applied in batches by [`restore`]),
+//! [`isolation`] writes the rules that keep networks apart, [`ports`] writes the rules of
 //! published ports, [`state`] persists what was made,
 //! and [`reconcile`] makes the kernel match that state again at start-up.
 
 pub mod driver;
 pub mod firewall;
+pub mod isolation;
 pub mod names;
 pub mod netlink;
 pub mod options;
 pub mod ports;
 pub mod reconcile;
+pub mod restore;
 pub mod state;
 
 pub use driver::BridgeDriver;

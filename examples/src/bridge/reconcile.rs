@@ -116,7 +116,7 @@ async fn restore_endpoint(
 impl NetworkState {
     /// The firewall rules this network needs.
     pub fn firewall_rules(&self) -> Vec<firewall::Rule> {
-        firewall::rules(&self.bridge, self.internal, &self.gateways)
+        firewall::rules(&self.bridge, self.internal, self.isolated, &self.gateways)
     }
 }
 

@@ -98,6 +98,14 @@ pub struct NetworkState {
     pub gateways: Vec<IpNet>,
     /// Whether the network was created with `--internal`.
     pub internal: bool,
+    /// Whether the network is isolated from other networks (not `-o isolate=false`);
+    /// networks recorded before the option existed are.
+    #[serde(default = "isolated_by_default")]
+    pub isolated: bool,
+}
+
+fn isolated_by_default() -> bool {
+    true
 }
 
 /// One endpoint: its veth pair and what dockerd assigned to it.
@@ -344,6 +352,7 @@ mod tests {
             mtu: Some(1400),
             gateways: vec!["10.1.0.1/24".parse().unwrap()],
             internal: true,
+            isolated: true,
         }
     }
 

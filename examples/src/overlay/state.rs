@@ -62,6 +62,7 @@ impl OverlayNetwork {
             mtu: Some(self.mtu),
             gateways: Vec::new(),
             internal: true,
+            isolated: false,
         }
     }
 }
