@@ -24,6 +24,8 @@ mod cli;
 mod hardening;
 #[path = "docker/ipam.rs"]
 mod ipam;
+#[path = "docker/isolation.rs"]
+mod isolation;
 #[path = "docker/lab.rs"]
 mod lab;
 #[path = "docker/managed.rs"]
