@@ -1,15 +1,17 @@
 //! The example plugins against a real Docker daemon.
 //!
 //! Every test is `#[ignore]`d: it needs root, a Docker daemon and the `busybox:dknet` image.
-//! `scripts/docker-tests` provides them (a private dockerd 20.10.24, 28.5.2, then 29.7.2) and runs
+//! `scripts/docker-tests` provides them (a private dockerd 20.10.24, 28.5.2, 29.7.2, then 29.7.2
+//! with `--firewall-backend=nftables`) and runs
 //!
 //! ```text
 //! cargo test -p dknet-examples --test docker -- --ignored --test-threads=1
 //! ```
 //!
-//! with `DOCKER_HOST`, `DKNET_DOCKERD_VERSION`, `DKNET_DOCKER_SUITE=1` and
-//! `DKNET_DOCKERD_LOG` set and the matching `docker` client first on `PATH`. When Docker is
-//! not usable the tests fail; they never pass by skipping.
+//! with `DOCKER_HOST`, `DKNET_DOCKERD_VERSION`, `DKNET_DOCKER_FIREWALL` (`iptables` or
+//! `nftables`), `DKNET_DOCKER_SUITE=1` and `DKNET_DOCKERD_LOG` set and the matching `docker`
+//! client first on `PATH`. When Docker is not usable the tests fail; they never pass by
+//! skipping.
 //!
 //! Each test starts its own plugin process (the binaries built with this package) under a
 //! name of its own, `dknet-t-<label>-<pid>`, with its state in a temporary directory, and
