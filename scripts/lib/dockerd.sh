@@ -213,7 +213,14 @@ EOF
   read -ra extra <<<"${DKNET_DOCKERD_ARGS:-}"
   case ${DKNET_DOCKERD_FIREWALL:-iptables} in
     iptables) ;;
-    nftables) extra+=(--firewall-backend=nftables) ;;
+    # With nftables, dockerd refuses to switch forwarding on itself (it cannot make other
+    # tables drop what it does not accept): the host's business, done here for it
+    # (dockerd_stop restores the sysctls).
+    nftables)
+      extra+=(--firewall-backend=nftables)
+      echo 1 >/proc/sys/net/ipv4/ip_forward
+      echo 1 >/proc/sys/net/ipv6/conf/all/forwarding
+      ;;
     *) _dk "DKNET_DOCKERD_FIREWALL must be iptables or nftables"; dockerd_stop "$w"; return 2 ;;
   esac
   (
