@@ -23,14 +23,14 @@
 //!   (`-o BR` with conntrack `RELATED,ESTABLISHED`), and each subnet is masqueraded behind
 //!   the host's address when it leaves through another interface (`nat POSTROUTING -s
 //!   SUBNET ! -o BR -j MASQUERADE`). Forwarding itself (`net.ipv4.ip_forward`) is the host's
-//!   business; dockerd switches it on. Unlike Docker's own networks, plugin networks are not
-//!   isolated from Docker's bridges by Docker's chains (`DOCKER-ISOLATION-STAGE-*` on 20.10
-//!   and 28, `DOCKER-INTERNAL` and per-bridge rules in `DOCKER-FORWARD` on 29): the rules
-//!   here are inserted at the top of `FORWARD`, ahead of every jump into Docker's chains
-//!   but `DOCKER-USER` (the administrator's, which dockerd keeps first), and Docker's chains
-//!   never name the plugin's bridges, so the same rules hold on every layout. Isolation
-//!   from other networks is added by [`isolation`](super::isolation) unless the network
-//!   was created with `-o isolate=false`.
+//!   business; dockerd switches it on. Docker's chains (`DOCKER-ISOLATION-STAGE-*` on 20.10
+//!   and 28, `DOCKER-INTERNAL` and per-bridge rules in `DOCKER-FORWARD` on 29) never name
+//!   the plugin's bridges: the rules here are inserted at the top of `FORWARD`, ahead of
+//!   every jump into Docker's chains but `DOCKER-USER` (the administrator's, which dockerd
+//!   keeps first), so the same rules hold on every layout. Isolation from other networks,
+//!   which Docker's chains do not give plugin networks, comes from the rules of
+//!   [`isolation`](super::isolation), unless the network was created with
+//!   `-o isolate=false`.
 //! - an `--internal` network talks to nothing but itself: everything from the bridge to
 //!   another interface and from another interface to the bridge is dropped. These two
 //!   `DROP` rules go into the `mangle` table's `FORWARD` chain, which the kernel runs before
