@@ -40,10 +40,7 @@ fn fetch(command: &[&str], address: &str, port: u16, seconds: &str) -> Result<St
     let port = port.to_string();
     let mut args = command[1..].to_vec();
     args.extend(["nc", "-w", seconds, address, &port]);
-    let output = match run(command[0], &args, SOON + Duration::from_secs(5)) {
-        Ok(output) => output,
-        Err(e) => return Err(e),
-    };
+    let output = run(command[0], &args, SOON + Duration::from_secs(5))?;
     match output.stdout.trim() {
         "" => Err(output.to_string()),
         text => Ok(text.to_owned()),
