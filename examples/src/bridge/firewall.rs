@@ -4,7 +4,7 @@
 //! chain, and Docker sets that chain's policy to `DROP`: two containers on the plugin's
 //! bridge cannot talk until the plugin accepts traffic from the bridge to itself. Like
 //! Docker, the rules are written with the `iptables`/`ip6tables` commands. A change is one
-//! `iptables-restore --noflush` per family (see [`restore`](super::restore)); installing
+//! `iptables-restore --noflush` per family (see [`restore`]); installing
 //! and removing can both be repeated: `install` checks with `-C` whether the first rule of
 //! a family is there and, if it is, inserts rule by rule what `-C` does not find;
 //! `remove` falls back to deleting rule by rule until `-C` no longer finds a rule when
@@ -13,7 +13,7 @@
 //! These rules use the `iptables` commands whatever firewall backend dockerd uses: on
 //! Debian they are `iptables-nft`, and with dockerd's nftables backend (Docker 29) the
 //! `ip filter`/`ip mangle` tables they write sit beside Docker's `docker-bridges` tables;
-//! the isolation `DROP`s of [`isolation`](super::isolation) hold whatever another table
+//! the isolation `DROP`s of [`isolation`] hold whatever another table
 //! accepts.
 //!
 //! What a network gets (for both families):
@@ -29,7 +29,7 @@
 //!   every jump into Docker's chains but `DOCKER-USER` (the administrator's, which dockerd
 //!   keeps first), so the same rules hold on every layout. Isolation from other networks,
 //!   which Docker's chains do not give plugin networks, comes from the rules of
-//!   [`isolation`](super::isolation), unless the network was created with
+//!   [`isolation`], unless the network was created with
 //!   `-o isolate=false`.
 //! - an `--internal` network talks to nothing but itself: everything from the bridge to
 //!   another interface and from another interface to the bridge is dropped. These two
