@@ -94,8 +94,9 @@ _dk_fw_clean() {
   ifs=$(printf '%s|' "$@")
   if command -v nft >/dev/null; then
     for family in ip ip6; do
-      nft list table "$family" docker-bridges >/dev/null 2>&1 &&
+      if nft list table "$family" docker-bridges >/dev/null 2>&1; then
         nft delete table "$family" docker-bridges
+      fi
     done
   fi
   for ipt in iptables ip6tables; do
