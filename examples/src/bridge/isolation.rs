@@ -19,9 +19,11 @@
 //!   ports in the same way);
 //! - out of the bridge into Docker's bridges (`docker0` and `br-+`, Docker's names for its
 //!   default and user-defined networks), the same: replies and published ports only. Docker
-//!   28 and later drop such traffic themselves, 20.10 does not. A bridge whose own name
-//!   starts with `br-` does not get this rule (it would match its own traffic): on 20.10
-//!   its containers can open connections into Docker's user-defined networks.
+//!   28 and later drop such traffic themselves, 20.10 does not. The plugin cannot ask
+//!   dockerd for its networks (a handler must not call dockerd), hence the names: on 20.10,
+//!   a Docker network given a bridge name of its own (`com.docker.network.bridge.name`) is
+//!   not covered, and a bridge of the plugin's whose own name starts with `br-` does not
+//!   get this rule (it would match its own traffic).
 //!
 //! Traffic from the bridge to anything else (the outside, and plugin networks created with
 //! isolation off) is left to the `ACCEPT` rules of [`firewall`](super::firewall); a
