@@ -236,6 +236,7 @@ fn firewall_rules_are_installed_and_removed_once_however_often_asked() {
         let rules = firewall::rules(
             "br-test",
             false,
+            false,
             &[net("10.77.0.1/24"), net("fd00:77::1/64")],
         );
         for _ in 0..2 {
@@ -300,14 +301,56 @@ fn firewall_rules_are_installed_and_removed_once_however_often_asked() {
 
 #[test]
 #[ignore = "needs root and iptables: run by scripts/docker-tests"]
+fn isolation_rules_go_in_once_and_all_come_out_even_when_some_went_missing() {
+    in_netns(|| async {
+        let rules = firewall::rules(
+            "dkb-iso",
+            false,
+            true,
+            &[net("10.80.0.1/24"), net("fd00:80::1/64")],
+        );
+        let into = "-A FORWARD ! -i dkb-iso -o dkb-iso -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP";
+        let to_docker = "-A FORWARD -i dkb-iso -o docker0 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP";
+        // The second install finds the first rule and checks rule by rule: no copies.
+        for _ in 0..2 {
+            firewall::install(&rules).await.unwrap();
+        }
+        for command in ["iptables", "ip6tables"] {
+            for rule in [into, to_docker] {
+                assert_eq!(count_rule(command, "mangle", rule), 1, "{command}: {rule}");
+            }
+        }
+        // An administrator deleted one rule: the batch removal fails, and the fallback
+        // still removes everything else.
+        let deleted = Command::new("iptables")
+            .args(["-w", "-t", "mangle"])
+            .args(into.replacen("-A", "-D", 1).split(' '))
+            .status()
+            .unwrap();
+        assert!(deleted.success());
+        firewall::remove(&rules).await.unwrap();
+        for command in ["iptables", "ip6tables"] {
+            for table in ["filter", "mangle", "nat"] {
+                let left: Vec<String> = support::iptables_rules(command, table)
+                    .into_iter()
+                    .filter(|rule| rule.contains("dkb-iso") || rule.contains("10.80.0."))
+                    .collect();
+                assert!(left.is_empty(), "{command} -t {table}: {left:#?}");
+            }
+        }
+    });
+}
+
+#[test]
+#[ignore = "needs root and iptables: run by scripts/docker-tests"]
 fn an_internal_network_gets_drop_rules_for_both_families() {
     in_netns(|| async {
-        let rules = firewall::rules("br-int", true, &[net("10.78.0.1/24")]);
+        let rules = firewall::rules("br-int", true, true, &[net("10.78.0.1/24")]);
         firewall::install(&rules).await.unwrap();
         // An ordinary network made later inserts its ACCEPT rules at the top of `filter`
         // FORWARD; the internal network's drops must still come first, so they are in
         // `mangle` FORWARD, which the kernel runs before `filter`.
-        let later = firewall::rules("br-out", false, &[net("10.79.0.1/24")]);
+        let later = firewall::rules("br-out", false, false, &[net("10.79.0.1/24")]);
         firewall::install(&later).await.unwrap();
         for command in ["iptables", "ip6tables"] {
             for rule in [
@@ -348,6 +391,7 @@ fn persisted_network(id: &str, bridge: &str) -> NetworkState {
         mtu: Some(1400),
         gateways: vec![net("10.79.0.1/24"), net("fd00:79::1/64")],
         internal: false,
+        isolated: true,
     }
 }
 

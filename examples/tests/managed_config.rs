@@ -55,7 +55,10 @@ fn bridge_config_asks_for_the_host_network_net_admin_and_keeps_its_state() {
         env!("CARGO_BIN_EXE_dknet-bridge"),
         "--managed-plugin-programs",
     );
-    assert_eq!(programs, "iptables\nip6tables\n");
+    assert_eq!(
+        programs,
+        "iptables\nip6tables\niptables-restore\nip6tables-restore\n"
+    );
 }
 
 #[test]

@@ -23,7 +23,9 @@
 #   Sets DKNET_DOCKER_HOST (unix://WORKDIR/docker.sock), DKNET_DOCKER_CLI and
 #   DKNET_DOCKERD_VERSION (e.g. 28.5.2), all exported. Refuses to run while any
 #   other dockerd runs: docker0 and the DOCKER firewall chains are host-wide.
-#   Extra dockerd flags may be given in DKNET_DOCKERD_ARGS (e.g. --debug).
+#   Extra dockerd flags may be given in DKNET_DOCKERD_ARGS (e.g. --debug), and the
+#   firewall backend in DKNET_DOCKERD_FIREWALL (iptables, the default, or nftables:
+#   --firewall-backend=nftables, Docker 28.1 and later).
 # dockerd_run WORKDIR COMMAND [ARG...]
 #   Runs COMMAND as a client of that daemon: DOCKER_HOST is its socket and WORKDIR/bin
 #   (a private folder of links: the matching docker CLI and runc) comes first in
@@ -90,11 +92,19 @@ _dk_wait_gone() {
 # jumps to a DOCKER* chain or names one of them, then the DOCKER* chains. That
 # covers every layout: DOCKER-ISOLATION-STAGE-1/2 (20.10, 28), DOCKER-FORWARD,
 # DOCKER-BRIDGE, DOCKER-CT (28, 29), DOCKER-INTERNAL (29), DOCKER-USER, in the
-# filter, nat, raw and mangle tables of both families.
+# filter, nat, raw and mangle tables of both families; and the nftables backend's
+# docker-bridges tables.
 _dk_fw_clean() {
-  local ipt t chain ifs
+  local ipt t chain ifs family
   local -a rule
   ifs=$(printf '%s|' "$@")
+  if command -v nft >/dev/null; then
+    for family in ip ip6; do
+      if nft list table "$family" docker-bridges >/dev/null 2>&1; then
+        nft delete table "$family" docker-bridges
+      fi
+    done
+  fi
   for ipt in iptables ip6tables; do
     command -v "$ipt" >/dev/null || continue
     for t in filter nat raw mangle; do
@@ -208,6 +218,18 @@ EOF
   fi
 
   read -ra extra <<<"${DKNET_DOCKERD_ARGS:-}"
+  case ${DKNET_DOCKERD_FIREWALL:-iptables} in
+    iptables) ;;
+    # With nftables, dockerd refuses to switch forwarding on itself (it cannot make other
+    # tables drop what it does not accept): the host's business, done here for it
+    # (dockerd_stop restores the sysctls).
+    nftables)
+      extra+=(--firewall-backend=nftables)
+      echo 1 >/proc/sys/net/ipv4/ip_forward
+      echo 1 >/proc/sys/net/ipv6/conf/all/forwarding
+      ;;
+    *) _dk "DKNET_DOCKERD_FIREWALL must be iptables or nftables"; dockerd_stop "$w"; return 2 ;;
+  esac
   (
     PATH=$bindirs:$PATH setsid "$dockerd" --config-file "$w/daemon.json" --data-root "$w/data" \
       --exec-root "$w/exec" --pidfile "$w/docker.pid" -H "unix://$w/docker.sock" \

@@ -64,7 +64,12 @@ fn managed() -> ManagedPlugin {
         .args_description("More dknet-bridge options");
     ManagedPlugin {
         config,
-        programs: &["iptables", "ip6tables"],
+        programs: &[
+            "iptables",
+            "ip6tables",
+            "iptables-restore",
+            "ip6tables-restore",
+        ],
     }
 }
 

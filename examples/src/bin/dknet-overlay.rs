@@ -60,7 +60,12 @@ fn managed() -> ManagedPlugin {
         .args_description("More dknet-overlay options (e.g. --vni-range 1000-1999)");
     ManagedPlugin {
         config,
-        programs: &["iptables", "ip6tables"],
+        programs: &[
+            "iptables",
+            "ip6tables",
+            "iptables-restore",
+            "ip6tables-restore",
+        ],
     }
 }
 

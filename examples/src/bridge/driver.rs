@@ -329,7 +329,8 @@ fn network_from(request: &CreateNetworkRequest) -> Result<NetworkState, Error> {
     names::check_id("network", &request.network_id).map_err(Error::InvalidId)?;
     let options: BridgeOptions = request.options.generic()?;
     let ipv6 = request.options.enable_ipv6() == Some(true) || !request.ipv6_data.is_empty();
-    options.check(ipv6)?;
+    let internal = request.options.internal();
+    options.check(ipv6, internal)?;
     let bridge = options
         .bridge_name
         .unwrap_or_else(|| names::bridge_name(&request.network_id));
@@ -339,7 +340,8 @@ fn network_from(request: &CreateNetworkRequest) -> Result<NetworkState, Error> {
         bridge,
         mtu: options.mtu,
         gateways: pools.filter_map(|pool| pool.gateway).collect(),
-        internal: request.options.internal(),
+        internal,
+        isolated: options.isolate.unwrap_or(true),
     })
 }
 

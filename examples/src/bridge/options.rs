@@ -40,13 +40,27 @@ pub struct BridgeOptions {
     /// `-o bridge_name=NAME`: use this bridge name instead of `dkb-<network id>`.
     #[serde(default)]
     pub bridge_name: Option<String>,
+    /// `-o isolate=false`: no isolation from other networks (see
+    /// [`isolation`](crate::linux::isolation)); `true` (the default) isolates the network as
+    /// Docker isolates its own bridge networks.
+    #[serde(default)]
+    pub isolate: Option<bool>,
 }
 
 impl BridgeOptions {
     /// Checks the values against what the kernel and `iptables` accept: the bridge name
     /// with [`names::validate_ifname`], the MTU against [`MTU_RANGE`], or
-    /// [`MTU_RANGE_IPV6`] when the network has IPv6.
-    pub fn check(&self, ipv6: bool) -> Result<(), InvalidOption> {
+    /// [`MTU_RANGE_IPV6`] when the network has IPv6. An `internal` network cannot have
+    /// isolation off: it talks to nothing but itself.
+    pub fn check(&self, ipv6: bool, internal: bool) -> Result<(), InvalidOption> {
+        if internal && self.isolate == Some(false) {
+            return Err(InvalidOption {
+                option: "isolate",
+                reason: "an --internal network is isolated from every other network; \
+                         `isolate=false` needs a network that is not internal"
+                    .to_owned(),
+            });
+        }
         if let Some(name) = &self.bridge_name {
             names::validate_ifname(name).map_err(|reason| InvalidOption {
                 option: "bridge_name",
@@ -101,10 +115,39 @@ mod tests {
     fn a_bad_value_names_its_key() {
         let error = parse(&[("mtu", "abc")]).unwrap_err();
         assert!(error.contains("`mtu`") && error.contains("abc"), "{error}");
+        let error = parse(&[("isolate", "no")]).unwrap_err();
+        assert!(
+            error.contains("`isolate`") && error.contains("no"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn isolation_is_on_unless_turned_off() {
+        assert_eq!(parse(&[]).unwrap().isolate, None);
+        assert_eq!(parse(&[("isolate", "false")]).unwrap().isolate, Some(false));
+        assert_eq!(parse(&[("isolate", "true")]).unwrap().isolate, Some(true));
+    }
+
+    #[test]
+    fn an_internal_network_cannot_turn_isolation_off() {
+        let error = parse(&[("isolate", "false")])
+            .unwrap()
+            .check(false, true)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("invalid option `isolate`: an --internal network"),
+            "{error}"
+        );
+        assert_eq!(
+            parse(&[("isolate", "true")]).unwrap().check(false, true),
+            Ok(())
+        );
     }
 
     fn checked(pairs: &[(&str, &str)], ipv6: bool) -> Result<(), String> {
-        parse(pairs)?.check(ipv6).map_err(|e| e.to_string())
+        parse(pairs)?.check(ipv6, false).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -148,7 +191,10 @@ mod tests {
     fn an_unknown_key_names_itself_and_the_known_ones() {
         let error = parse(&[("mut", "1400")]).unwrap_err();
         assert!(
-            error.contains("`mut`") && error.contains("`mtu`") && error.contains("`bridge_name`"),
+            error.contains("`mut`")
+                && error.contains("`mtu`")
+                && error.contains("`bridge_name`")
+                && error.contains("`isolate`"),
             "{error}"
         );
     }

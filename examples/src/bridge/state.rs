@@ -45,12 +45,20 @@ pub struct NetworkState {
     pub gateways: Vec<IpNet>,
     /// Whether the network was created with `--internal`.
     pub internal: bool,
+    /// Whether the network is isolated from other networks (not `-o isolate=false`);
+    /// networks recorded before the option existed are.
+    #[serde(default = "isolated_by_default")]
+    pub isolated: bool,
+}
+
+fn isolated_by_default() -> bool {
+    true
 }
 
 impl NetworkState {
     /// The firewall rules this network needs.
     pub fn firewall_rules(&self) -> Vec<firewall::Rule> {
-        firewall::rules(&self.bridge, self.internal, &self.gateways)
+        firewall::rules(&self.bridge, self.internal, self.isolated, &self.gateways)
     }
 
     /// What the kernel must have for this network.

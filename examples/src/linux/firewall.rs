@@ -3,9 +3,18 @@
 //! With `br_netfilter` loaded, frames crossing a Linux bridge go through the `FORWARD`
 //! chain, and Docker sets that chain's policy to `DROP`: two containers on the plugin's
 //! bridge cannot talk until the plugin accepts traffic from the bridge to itself. Like
-//! Docker, the rules are written with the `iptables`/`ip6tables` commands; each is checked
-//! with `-C` before it is inserted and deleted until `-C` no longer finds it, so installing
-//! and removing can both be repeated.
+//! Docker, the rules are written with the `iptables`/`ip6tables` commands. A change is one
+//! `iptables-restore --noflush` per family (see [`restore`]); installing
+//! and removing can both be repeated: `install` checks with `-C` whether the first rule of
+//! a family is there and, if it is, inserts rule by rule what `-C` does not find;
+//! `remove` falls back to deleting rule by rule until `-C` no longer finds a rule when
+//! its batch fails (a rule was not there).
+//!
+//! These rules use the `iptables` commands whatever firewall backend dockerd uses: on
+//! Debian they are `iptables-nft`, and with dockerd's nftables backend (Docker 29) the
+//! `ip filter`/`ip mangle` tables they write sit beside Docker's `docker-bridges` tables;
+//! the isolation `DROP`s of [`isolation`] hold whatever another table
+//! accepts.
 //!
 //! What a network gets (for both families):
 //! - always: `FORWARD -i BR -o BR -j ACCEPT` (container to container);
@@ -14,12 +23,14 @@
 //!   (`-o BR` with conntrack `RELATED,ESTABLISHED`), and each subnet is masqueraded behind
 //!   the host's address when it leaves through another interface (`nat POSTROUTING -s
 //!   SUBNET ! -o BR -j MASQUERADE`). Forwarding itself (`net.ipv4.ip_forward`) is the host's
-//!   business; dockerd switches it on. Unlike Docker's own networks, plugin networks are not
-//!   isolated from Docker's bridges by Docker's chains (`DOCKER-ISOLATION-STAGE-*` on 20.10
-//!   and 28, `DOCKER-INTERNAL` and per-bridge rules in `DOCKER-FORWARD` on 29): the rules
-//!   here are inserted at the top of `FORWARD`, ahead of every jump into Docker's chains
-//!   but `DOCKER-USER` (the administrator's, which dockerd keeps first), and Docker's chains
-//!   never name the plugin's bridges, so the same rules hold on every layout.
+//!   business; dockerd switches it on. Docker's chains (`DOCKER-ISOLATION-STAGE-*` on 20.10
+//!   and 28, `DOCKER-INTERNAL` and per-bridge rules in `DOCKER-FORWARD` on 29) never name
+//!   the plugin's bridges: the rules here are inserted at the top of `FORWARD`, ahead of
+//!   every jump into Docker's chains but `DOCKER-USER` (the administrator's, which dockerd
+//!   keeps first), so the same rules hold on every layout. Isolation from other networks,
+//!   which Docker's chains do not give plugin networks, comes from the rules of
+//!   [`isolation`], unless the network was created with
+//!   `-o isolate=false`.
 //! - an `--internal` network talks to nothing but itself: everything from the bridge to
 //!   another interface and from another interface to the bridge is dropped. These two
 //!   `DROP` rules go into the `mangle` table's `FORWARD` chain, which the kernel runs before
@@ -36,6 +47,9 @@ use std::io;
 
 use ipnet::IpNet;
 use tokio::process::Command;
+
+use super::isolation;
+use super::restore::{self, Operation};
 
 /// A failed `iptables`/`ip6tables` run.
 #[derive(Debug, thiserror::Error)]
@@ -103,8 +117,9 @@ impl fmt::Display for Rule {
 }
 
 /// The rules for the bridge `bridge`: `subnets` are the network's subnets (masqueraded
-/// unless the network is `internal`).
-pub fn rules(bridge: &str, internal: bool, subnets: &[IpNet]) -> Vec<Rule> {
+/// unless the network is `internal`); an `isolated` network (that is not `internal`) also
+/// gets the [`isolation`] rules.
+pub fn rules(bridge: &str, internal: bool, isolated: bool, subnets: &[IpNet]) -> Vec<Rule> {
     let mut rules = Vec::new();
     for family in [Family::V4, Family::V6] {
         let rule = |table, chain, args: &[&str]| Rule {
@@ -121,6 +136,9 @@ pub fn rules(bridge: &str, internal: bool, subnets: &[IpNet]) -> Vec<Rule> {
             rules.push(isolate(&["-i", bridge, "!", "-o", bridge, "-j", "DROP"]));
             rules.push(isolate(&["!", "-i", bridge, "-o", bridge, "-j", "DROP"]));
             continue;
+        }
+        if isolated {
+            rules.extend(isolation::rules(family, bridge));
         }
         rules.push(forward(&["-i", bridge, "!", "-o", bridge, "-j", "ACCEPT"]));
         rules.push(forward(&[
@@ -149,24 +167,52 @@ pub fn rules(bridge: &str, internal: bool, subnets: &[IpNet]) -> Vec<Rule> {
 }
 
 /// Inserts every rule that is not there yet (at the top of its chain, so it comes before
-/// Docker's own jumps and a `DROP` policy).
+/// Docker's own jumps and a `DROP` policy): for each family, one batch when its first rule
+/// is not there (the usual case: nothing is), rule by rule otherwise.
 pub async fn install(rules: &[Rule]) -> Result<(), Error> {
-    for rule in rules {
-        if !is_installed(rule).await? {
-            run(rule, "-I").await?;
+    for family in [Family::V4, Family::V6] {
+        let batch = of_family(rules, family);
+        let Some(first) = batch.first() else {
+            continue;
+        };
+        if !is_installed(first).await? {
+            restore::apply(family, &batch, Operation::Insert).await?;
+            continue;
+        }
+        for rule in batch {
+            if !is_installed(rule).await? {
+                run(rule, "-I").await?;
+            }
         }
     }
     Ok(())
 }
 
-/// Deletes every copy of every rule; rules that are not there are skipped.
+/// Deletes every rule; rules that are not there are skipped. For each family, one batch;
+/// when it fails (a rule was not there), every copy of every rule left is deleted rule by
+/// rule.
 pub async fn remove(rules: &[Rule]) -> Result<(), Error> {
-    for rule in rules {
-        while is_installed(rule).await? {
-            run(rule, "-D").await?;
+    for family in [Family::V4, Family::V6] {
+        let batch = of_family(rules, family);
+        if batch.is_empty()
+            || restore::apply(family, &batch, Operation::Delete)
+                .await
+                .is_ok()
+        {
+            continue;
+        }
+        for rule in batch {
+            while is_installed(rule).await? {
+                run(rule, "-D").await?;
+            }
         }
     }
     Ok(())
+}
+
+/// The rules of `family`, in their order.
+fn of_family(rules: &[Rule], family: Family) -> Vec<&Rule> {
+    rules.iter().filter(|rule| rule.family == family).collect()
 }
 
 /// Whether `rule` is in its chain (`-C`: exit status 0 when it is, 1 when it is not).
@@ -222,7 +268,7 @@ mod tests {
             "fd00:1::1/64".parse().unwrap(),
         ];
         assert_eq!(
-            shown(&rules("br0", false, &subnets)),
+            shown(&rules("br0", false, false, &subnets)),
             [
                 "iptables -t filter FORWARD -i br0 -o br0 -j ACCEPT",
                 "iptables -t filter FORWARD -i br0 ! -o br0 -j ACCEPT",
@@ -237,10 +283,31 @@ mod tests {
     }
 
     #[test]
+    fn an_isolated_network_drops_new_connections_across_its_edge_before_accepting() {
+        let subnets = ["10.1.0.1/24".parse().unwrap()];
+        let isolated = rules("br0", false, true, &subnets);
+        let v4: Vec<String> = shown(&isolated)
+            .into_iter()
+            .filter(|rule| rule.starts_with("iptables "))
+            .collect();
+        assert_eq!(v4.len(), 7, "{v4:#?}");
+        assert_eq!(
+            v4[1],
+            "iptables -t mangle FORWARD ! -i br0 -o br0 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP"
+        );
+        assert!(shown(&isolated)
+            .iter()
+            .any(|r| r.starts_with("ip6tables -t mangle")));
+        // Isolation adds rules only: the network's own ones are the same.
+        let open = rules("br0", false, false, &subnets);
+        assert!(open.iter().all(|rule| isolated.contains(rule)));
+    }
+
+    #[test]
     fn an_internal_network_drops_everything_that_crosses_its_bridge() {
         let subnets = ["10.1.0.1/24".parse().unwrap()];
         assert_eq!(
-            shown(&rules("br0", true, &subnets)),
+            shown(&rules("br0", true, true, &subnets)),
             [
                 "iptables -t filter FORWARD -i br0 -o br0 -j ACCEPT",
                 "iptables -t mangle FORWARD -i br0 ! -o br0 -j DROP",

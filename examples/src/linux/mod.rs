@@ -1,13 +1,16 @@
 //! The Linux helpers the bridge and overlay examples share: [`netlink`] creates links and
-//! addresses, [`firewall`] manages iptables rules, [`names`] derives interface names from
+//! addresses, [`firewall`] manages iptables rules (applied in batches by [`restore`]; the
+//! rules that keep networks apart are [`isolation`]'s), [`names`] derives interface names from
 //! Docker's ids, [`endpoint`] is the one way an endpoint's veth pair is made, recorded and
 //! removed, and [`reconcile`] makes the kernel match the recorded state at start-up.
 
 pub mod endpoint;
 pub mod firewall;
+pub mod isolation;
 pub mod names;
 pub mod netlink;
 pub mod reconcile;
+pub mod restore;
 
 /// What the shared Linux helpers can fail at; the drivers wrap it in their own errors.
 #[derive(Debug, thiserror::Error)]

@@ -64,7 +64,7 @@ impl OverlayNetwork {
             bridge: self.bridge.clone(),
             mtu: Some(self.mtu),
             gateways: Vec::new(),
-            rules: firewall::rules(&self.bridge, true, &[]),
+            rules: firewall::rules(&self.bridge, true, false, &[]),
         }
     }
 
