@@ -100,5 +100,5 @@ fn only_features_for_users_are_offered() {
         .expect("a feature map")
         .keys()
         .collect();
-    assert_eq!(offered, ["testing"]);
+    assert_eq!(offered, ["store", "testing"]);
 }
