@@ -57,9 +57,6 @@ pub(crate) struct MethodRow {
     pub(crate) omitted: &'static str,
 }
 
-/// Compiles only for a `T` with a `Default` (see `define!`'s `@default_answer`).
-pub(crate) const fn has_default_answer<T: Default>() {}
-
 /// Something done once per request type of a subsystem (the fuzz targets
 /// decode a body as each).
 #[cfg(fuzzing)]
@@ -204,7 +201,8 @@ macro_rules! define {
     (@default_answer required $response:tt) => {};
     (@default_answer $omitted:ident ()) => {};
     (@default_answer $omitted:ident $response:ident) => {
-        const _: () = $crate::protocol::has_default_answer::<$response>();
+        // Compiles only if the response has a `Default`.
+        const _: fn() -> $response = <$response as ::std::default::Default>::default;
     };
 
     (@request_name) => { None };
