@@ -7,7 +7,9 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use dknet::store::Store;
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 /// The file earlier versions kept their whole state in.
 const OLD_STATE_FILE: &str = "state.json";
@@ -53,6 +55,23 @@ pub fn old_state<T: DeserializeOwned>(state_dir: &Path) -> Result<Option<T>, Err
             source,
         }),
     }
+}
+
+/// Writes an earlier version's records (id to record) into `store`, in one update.
+pub async fn insert_all<V>(
+    store: &Store<V>,
+    records: impl IntoIterator<Item = (String, V)>,
+) -> Result<(), dknet::store::Error>
+where
+    V: Clone + PartialEq + Serialize + DeserializeOwned + Send + 'static,
+{
+    store
+        .update(|entries| {
+            for (id, record) in records {
+                entries.insert(id, record);
+            }
+        })
+        .await
 }
 
 /// Renames the earlier version's state file once its records are in the stores.

@@ -234,21 +234,8 @@ impl BridgeDriver {
         let networks = Store::open(networks_dir(&state_dir)).await?;
         let endpoints = Endpoints::open(endpoints_dir(&state_dir), netlink.clone()).await?;
         if let Some(old) = migrate::old_state::<OldState>(&state_dir)? {
-            networks
-                .update(|entries| {
-                    for (id, network) in old.networks {
-                        entries.insert(id, network);
-                    }
-                })
-                .await?;
-            endpoints
-                .store()
-                .update(|entries| {
-                    for (id, endpoint) in old.endpoints {
-                        entries.insert(id, endpoint);
-                    }
-                })
-                .await?;
+            migrate::insert_all(&networks, old.networks).await?;
+            migrate::insert_all(endpoints.store(), old.endpoints).await?;
             migrate::retire(&state_dir)?;
         }
         tracing::info!(

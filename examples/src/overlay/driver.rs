@@ -276,21 +276,8 @@ impl OverlayDriver {
             };
             node.update(|entries| entries.insert(NODE_KEY, known))
                 .await?;
-            networks
-                .update(|entries| {
-                    for (id, network) in old.networks {
-                        entries.insert(id, network);
-                    }
-                })
-                .await?;
-            endpoints
-                .store()
-                .update(|entries| {
-                    for (id, endpoint) in old.endpoints {
-                        entries.insert(id, endpoint);
-                    }
-                })
-                .await?;
+            migrate::insert_all(&networks, old.networks).await?;
+            migrate::insert_all(endpoints.store(), old.endpoints).await?;
             migrate::retire(&state_dir)?;
         }
         let driver = Self {
