@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 
+mod support;
+
 use dknet_sanity::{catalog, check, DaemonVersion, Options, Outcome, Report, Target};
 
 /// The Python plugin, running; stopped when dropped.
@@ -71,6 +73,9 @@ fn options() -> Options {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_python_plugin_passes_every_check_including_a_restart() {
+    if !support::python3_available() {
+        return;
+    }
     let plugin = Stranger::start(&[]);
     let restart = format!("kill -HUP {}", plugin.child.id());
     let report = plugin
@@ -92,6 +97,9 @@ async fn the_python_plugin_passes_every_check_including_a_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_global_scope_python_plugin_passes_the_swarm_sequence() {
+    if !support::python3_available() {
+        return;
+    }
     let plugin = Stranger::start(&["--scope", "global"]);
     let report = plugin.check(options()).await;
     report.assert_passed();
@@ -130,6 +138,9 @@ async fn failures_when_breaking(rule: &str) -> Vec<&'static str> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_check_fails_against_the_plugin_that_breaks_its_rule() {
+    if !support::python3_available() {
+        return;
+    }
     // Four at a time, each against a plugin of its own.
     let slots = Arc::new(Semaphore::new(4));
     let runs: Vec<_> = catalog::ALL
