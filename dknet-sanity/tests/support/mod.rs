@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 /// Whether `python3` can run the stranger's plugin. Without it the test is skipped with a
 /// notice, so `cargo test --workspace` works on a machine with only Rust installed; under
 /// CI (`CI` set) a missing `python3` is a failure, never a skip.
-pub fn python3_available() -> bool {
+pub(crate) fn python3_available() -> bool {
     let found = Command::new("python3")
         .arg("--version")
         .stdout(Stdio::null())
