@@ -3,32 +3,12 @@
 
 use std::path::Path;
 use std::process::{Child, Command, Output};
-use std::time::{Duration, Instant};
 
 mod support;
 
 /// Runs the Python plugin with `extra` arguments on a socket in `dir`.
 fn start(dir: &Path, extra: &[&str]) -> Child {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/plugins/stranger.py");
-    let socket = dir.join("p.sock");
-    let child = Command::new("python3")
-        .arg(script)
-        .arg("--socket")
-        .arg(&socket)
-        .arg("--state")
-        .arg(dir.join("state.json"))
-        .args(extra)
-        .spawn()
-        .expect("python3 runs the stranger's plugin (install python3)");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !socket.exists() {
-        assert!(
-            Instant::now() < deadline,
-            "the plugin did not listen within 10 s"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child
+    support::start_stranger(dir, &dir.join("p.sock"), extra)
 }
 
 fn sanity(args: &[&str]) -> Output {

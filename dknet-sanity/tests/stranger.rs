@@ -2,10 +2,10 @@
 //! checked as a stranger's plugin would be: it passes as written, and each check fails
 //! against the switch that breaks exactly that check's rule.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::path::PathBuf;
+use std::process::Child;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
@@ -24,24 +24,7 @@ impl Stranger {
     fn start(extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let socket = dir.path().join("stranger.sock");
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/plugins/stranger.py");
-        let child = Command::new("python3")
-            .arg(script)
-            .arg("--socket")
-            .arg(&socket)
-            .arg("--state")
-            .arg(dir.path().join("state.json"))
-            .args(extra)
-            .spawn()
-            .expect("python3 runs the stranger's plugin (install python3)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !socket.exists() {
-            assert!(
-                Instant::now() < deadline,
-                "the plugin did not listen within 10 s"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let child = support::start_stranger(dir.path(), &socket, extra);
         Self {
             child,
             socket,

@@ -404,19 +404,7 @@ async fn a_client_that_stops_reading_answers_is_disconnected() {
 #[test]
 #[ignore = "the child process of the open-file tests"]
 fn child_few_files_plugin_process() {
-    let Some(socket) = std::env::var_os("DKNET_CHILD_SOCKET") else {
-        return;
-    };
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let bound = Plugin::new()
-            .network_driver(Empty)
-            .bind_unix(&socket)
-            .await
-            .unwrap();
-        println!("DKNET-READY");
-        bound.run().await.unwrap();
-    });
+    common::serve_as_child();
 }
 
 /// The plugin above in a child process limited to `files` open files

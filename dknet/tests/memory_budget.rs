@@ -8,8 +8,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{within, ChildPlugin, Empty, TempDir};
-use dknet::Plugin;
+use common::{within, ChildPlugin, TempDir};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 use tokio::task::JoinSet;
@@ -19,19 +18,7 @@ use tokio::task::JoinSet;
 #[test]
 #[ignore = "the child process of the memory budget test"]
 fn child_memory_plugin_process() {
-    let Some(socket) = std::env::var_os("DKNET_CHILD_SOCKET") else {
-        return;
-    };
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let bound = Plugin::new()
-            .network_driver(Empty)
-            .bind_unix(&socket)
-            .await
-            .unwrap();
-        println!("DKNET-READY");
-        bound.run().await.unwrap();
-    });
+    common::serve_as_child();
 }
 
 /// A field of `/proc/<pid>/status`, in KiB.

@@ -256,20 +256,9 @@ async fn idle_connections_do_not_hold_up_shutdown() {
 #[test]
 #[ignore = "the child process of sigterm_stops_a_plugin_process_cleanly"]
 fn child_plugin_process() {
-    let Some(socket) = std::env::var_os("DKNET_CHILD_SOCKET") else {
-        return;
-    };
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let bound = Plugin::new()
-            .network_driver(Empty)
-            .bind_unix(&socket)
-            .await
-            .unwrap();
-        println!("DKNET-READY");
-        bound.run().await.unwrap();
-    });
-    println!("DKNET-STOPPED");
+    if common::serve_as_child() {
+        println!("DKNET-STOPPED");
+    }
 }
 
 #[tokio::test]

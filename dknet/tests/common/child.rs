@@ -97,3 +97,24 @@ impl ChildPlugin {
         panic!("the child closed its output but did not exit within {DEADLINE:?}");
     }
 }
+
+/// The child's side: when the test binary was started as a child plugin
+/// (`DKNET_CHILD_SOCKET` set), serves a plugin with no driver methods on that
+/// socket, printing `DKNET-READY` once bound, until it is stopped; returns
+/// whether it did (false in an ordinary test run).
+pub fn serve_as_child() -> bool {
+    let Some(socket) = std::env::var_os("DKNET_CHILD_SOCKET") else {
+        return false;
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let bound = dknet::Plugin::new()
+            .network_driver(super::Empty)
+            .bind_unix(&socket)
+            .await
+            .unwrap();
+        println!("DKNET-READY");
+        bound.run().await.unwrap();
+    });
+    true
+}

@@ -6,7 +6,7 @@
 mod child;
 
 #[allow(unused_imports)] // used by the process tests only
-pub use child::ChildPlugin;
+pub use child::{serve_as_child, ChildPlugin};
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
