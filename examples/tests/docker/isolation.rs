@@ -14,25 +14,13 @@ use std::thread;
 use std::time::Duration;
 
 use super::cli::{docker, docker_fails, docker_ok, run, wait_for};
-use super::lab::{ipv4_of, Lab, IMAGE};
+use super::lab::{ipv4_of, pong_server, Lab};
 use super::plugin::Kind;
 use super::SOON;
 
 /// How long `nc` waits for a connection that should be refused (dropped, so only a
 /// timeout ends it).
 const REFUSED_AFTER: &str = "3";
-
-/// Starts `docker run -d --name <lab>-<suffix> --network NETWORK OPTIONS busybox nc ...`,
-/// a server answering `pong` to every TCP connection on port 80; its name.
-#[track_caller]
-fn pong_server(lab: &mut Lab, suffix: &str, network: &str, options: &str) -> String {
-    let name = lab.container_name(suffix);
-    let mut args = vec!["run", "-d", "--name", &name, "--network", network];
-    args.extend(options.split_whitespace());
-    args.extend([IMAGE, "nc", "-ll", "-p", "80", "-e", "echo", "pong"]);
-    docker_ok(&args);
-    name
-}
 
 /// What `nc -w SECONDS` run by `command` (a container's `docker exec`, or a host
 /// command) reads from `address:port`: `Ok` with the text, `Err` when nothing came.

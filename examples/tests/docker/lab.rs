@@ -225,6 +225,18 @@ fn check_docker() -> Result<(), String> {
     Ok(())
 }
 
+/// Starts `docker run -d --name <lab>-<suffix> --network NETWORK OPTIONS busybox nc ...`,
+/// a server answering `pong` to every TCP connection on port 80; its name.
+#[track_caller]
+pub(crate) fn pong_server(lab: &mut Lab, suffix: &str, network: &str, options: &str) -> String {
+    let name = lab.container_name(suffix);
+    let mut args = vec!["run", "-d", "--name", &name, "--network", network];
+    args.extend(options.split_whitespace());
+    args.extend([IMAGE, "nc", "-ll", "-p", "80", "-e", "echo", "pong"]);
+    docker_ok(&args);
+    name
+}
+
 /// `docker exec CONTAINER COMMAND...`, which must succeed; its output, trimmed.
 #[track_caller]
 pub(crate) fn exec(container: &str, command: &[&str]) -> String {

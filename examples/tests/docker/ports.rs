@@ -9,21 +9,9 @@
 use serde_json::json;
 
 use super::cli::{docker, docker_fails, docker_ok, run, wait_for};
-use super::lab::{firewall_rules_mentioning, Lab, IMAGE};
+use super::lab::{firewall_rules_mentioning, pong_server, Lab, IMAGE};
 use super::plugin::Kind;
 use super::SOON;
-
-/// Starts `docker run -d --name <lab>-<suffix> --network NETWORK OPTIONS busybox nc ...`,
-/// a server answering `pong` to every TCP connection on port 80; its name.
-#[track_caller]
-fn pong_server(lab: &mut Lab, suffix: &str, network: &str, options: &str) -> String {
-    let name = lab.container_name(suffix);
-    let mut args = vec!["run", "-d", "--name", &name, "--network", network];
-    args.extend(options.split_whitespace());
-    args.extend([IMAGE, "nc", "-ll", "-p", "80", "-e", "echo", "pong"]);
-    docker_ok(&args);
-    name
-}
 
 /// What `nc` in `client` reads from `address:port` (5 s connect timeout).
 fn fetch(client: &str, address: &str, port: u16) -> Result<String, String> {
