@@ -8,6 +8,7 @@ mod support;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use dknet::network::{
     CreateEndpointRequest, CreateNetworkRequest, DeleteEndpointRequest, DeleteNetworkRequest,
@@ -64,7 +65,11 @@ impl Harness {
             client,
             netlink,
         } = self;
-        drop((client, driver));
+        drop(client);
+        // The connection the client had is served by a task of its own, which ends a
+        // moment after the client is dropped: the driver (and its store's lock) is only
+        // released once that task has let go of it.
+        drop(sole_owner(driver).await);
         let driver = start(dir.path()).await;
         let client = client_of(&driver);
         Self {
@@ -106,6 +111,22 @@ async fn start(dir: &Path) -> Arc<BridgeDriver> {
     let failures = driver.reconcile().await;
     assert!(failures.is_empty(), "{failures:?}");
     driver
+}
+
+/// `driver` once nothing else holds it, waiting at most five seconds for the tasks that
+/// served dropped clients to end.
+async fn sole_owner(mut driver: Arc<BridgeDriver>) -> BridgeDriver {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match Arc::try_unwrap(driver) {
+            Ok(driver) => return driver,
+            Err(shared) if Instant::now() < deadline => {
+                driver = shared;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            Err(_) => panic!("the driver is still held 5 s after its client was dropped"),
+        }
+    }
 }
 
 /// A client that talks to `driver` as dockerd does, over a connection of its own.
@@ -597,10 +618,10 @@ fn after_a_kill_9_among_300_concurrent_endpoints_every_retry_succeeds_and_nothin
                 result.is_ok()
             });
         let killer = async {
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            let deadline = Instant::now() + Duration::from_secs(60);
             while answered.load(std::sync::atomic::Ordering::SeqCst) < 30 {
-                assert!(std::time::Instant::now() < deadline, "no answers in 60 s");
-                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                assert!(Instant::now() < deadline, "no answers in 60 s");
+                tokio::time::sleep(Duration::from_millis(1)).await;
             }
             plugin.kill();
         };
