@@ -47,6 +47,9 @@ const NETWORK: &str = "d0c000000000000000000000000000000000000000000000000000000
 const POOL: &str = "10.202.0.0/16";
 /// How many calls each figure is the median of.
 const WINDOW: usize = 20;
+/// The most ports a Linux bridge takes (the kernel's `BR_MAX_PORTS` less port 0): the
+/// most endpoints one dknet-bridge network can have.
+const MAX_BRIDGE_PORTS: usize = 1023;
 /// How many address requests (and releases) are timed at each IPAM state size.
 const IPAM_CALLS: usize = 200;
 
@@ -96,10 +99,15 @@ fn settings(mut args: impl Iterator<Item = String>) -> Result<Settings, String> 
                 .map_err(|_| format!("{flag} {value}: not a number"))
         };
         match flag.as_str() {
-            "--endpoints" if number()? >= 3 * WINDOW && number()? <= 4000 => {
+            "--endpoints" if number()? >= 3 * WINDOW && number()? <= MAX_BRIDGE_PORTS => {
                 settings.endpoints = number()?
             }
-            "--endpoints" => return Err("--endpoints takes 60 to 4000".into()),
+            "--endpoints" => {
+                return Err(format!(
+                    "--endpoints takes 60 to {MAX_BRIDGE_PORTS} (a Linux bridge takes at most \
+                     {MAX_BRIDGE_PORTS} ports)"
+                ))
+            }
             "--addresses" if number()? <= 65_000 => settings.addresses = number()?,
             "--addresses" => return Err("--addresses takes at most 65000 (a /16)".into()),
             "--state-dir" => settings.state_dir = PathBuf::from(value),

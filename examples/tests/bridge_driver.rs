@@ -269,6 +269,37 @@ fn a_network_and_an_endpoint_live_and_die_in_the_kernel_and_the_state() {
 
 #[test]
 #[ignore = "needs root and iptables: run by scripts/docker-tests"]
+fn the_bridge_keeps_a_mac_of_its_own_as_endpoints_come_and_go() {
+    in_netns(|| async {
+        let h = Harness::with_network(&[]).await;
+        let gateway_mac = h.netlink.link_mac(BRIDGE).await.unwrap();
+        assert_eq!(
+            gateway_mac[0] & 0x03,
+            0x02,
+            "a unicast, locally administered MAC: {gateway_mac:02x?}"
+        );
+        // Linux would otherwise give the bridge the lowest MAC among its ports from the
+        // first port on, and a new one whenever that port goes.
+        let ids: Vec<String> = (0..3).map(|i| format!("{i:x}{}", &ENDPOINT[1..])).collect();
+        for id in &ids {
+            h.client
+                .create_endpoint(&create_endpoint(id, None))
+                .await
+                .unwrap();
+        }
+        assert_eq!(h.netlink.link_mac(BRIDGE).await.unwrap(), gateway_mac);
+        for id in &ids {
+            h.client
+                .delete_endpoint(&DeleteEndpointRequest::new(NETWORK, id))
+                .await
+                .unwrap();
+        }
+        assert_eq!(h.netlink.link_mac(BRIDGE).await.unwrap(), gateway_mac);
+    });
+}
+
+#[test]
+#[ignore = "needs root and iptables: run by scripts/docker-tests"]
 fn a_mac_chosen_by_dockerd_is_used_and_not_echoed() {
     in_netns(|| async {
         let h = Harness::with_network(&[]).await;

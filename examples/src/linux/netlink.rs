@@ -9,7 +9,7 @@
 //! several per round), so an interrupted listing is started again, a bounded number of times.
 
 use std::future::Future;
-use std::io;
+use std::io::{self, Read};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -210,6 +210,12 @@ impl Netlink {
 
     /// Makes sure a bridge called `name` exists, has `mtu` (when given) and is up; returns
     /// its index. An existing link of another kind is an error.
+    ///
+    /// A new bridge gets a random MAC address of its own, as Docker's bridge driver gives
+    /// its bridges. Without one, Linux gives the bridge the lowest MAC among its ports, so
+    /// the gateway's MAC would change under the containers (whose ARP caches then point at
+    /// the old one) as endpoints come and go, and every port added or removed would make the
+    /// kernel look through all the others for the new lowest.
     pub async fn ensure_bridge(&self, name: &str, mtu: Option<u32>) -> Result<u32, Error> {
         if let Some(link) = self.link(name).await? {
             if link.kind != Some(InfoKind::Bridge) {
@@ -231,7 +237,8 @@ impl Netlink {
                 .map_err(|e| Error::netlink(format!("configuring bridge {name}"), e))?;
             return Ok(link.index);
         }
-        let mut bridge = LinkBridge::new(name);
+        let mac = random_local_mac().map_err(|e| Error::new("choosing a bridge MAC", e))?;
+        let mut bridge = LinkBridge::new(name).address(mac.to_vec());
         if let Some(mtu) = mtu {
             bridge = bridge.mtu(mtu);
         }
@@ -393,6 +400,15 @@ impl Netlink {
             )
         })
     }
+}
+
+/// A random unicast MAC address with the "locally administered" bit set, so it cannot be
+/// any vendor's.
+fn random_local_mac() -> io::Result<[u8; 6]> {
+    let mut mac = [0; 6];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut mac)?;
+    mac[0] = (mac[0] & !0x01) | 0x02;
+    Ok(mac)
 }
 
 /// The interface address in an `RTM_NEWADDR` message, with its prefix length.
