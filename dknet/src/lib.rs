@@ -95,6 +95,7 @@ mod context;
 mod dispatch;
 mod driver_error;
 mod error;
+mod file_lock;
 pub mod ipam;
 pub mod managed;
 pub mod network;

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write as _};
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -236,19 +235,13 @@ fn lock(dir: &Path) -> Result<File, Error> {
         .mode(0o600)
         .open(&path)
         .map_err(io_error("opening", &path))?;
-    // SAFETY: flock takes a file descriptor and flags and touches no memory; the descriptor
-    // belongs to `file`, which is open for the whole call.
-    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-        let error = io::Error::last_os_error();
-        return Err(if error.kind() == io::ErrorKind::WouldBlock {
-            Error::Busy {
-                dir: dir.to_path_buf(),
-            }
-        } else {
-            io_error("locking", &path)(error)
-        });
+    match crate::file_lock::try_lock_exclusive(&file) {
+        Ok(true) => Ok(file),
+        Ok(false) => Err(Error::Busy {
+            dir: dir.to_path_buf(),
+        }),
+        Err(error) => Err(io_error("locking", &path)(error)),
     }
-    Ok(file)
 }
 
 /// The file name of the entry `key`: ASCII letters, digits and `-_.:@` as they are (but a

@@ -5,9 +5,7 @@
 //! could let two processes hold locks on two different files of one name.
 
 use std::fs::{File, OpenOptions};
-use std::io;
 use std::os::unix::fs::OpenOptionsExt;
-use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use super::is_permission_error;
@@ -49,16 +47,14 @@ pub(crate) fn lock(path: &Path, option: &'static str, address: &str) -> Result<P
                 Error::io(format!("cannot open {}", lock_path.display()), source)
             }
         })?;
-    // SAFETY: flock on a descriptor this function owns, open for its duration.
-    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-        let error = io::Error::last_os_error();
-        return Err(if error.raw_os_error() == Some(libc::EWOULDBLOCK) {
-            Error::AddressInUse {
-                address: address.to_owned(),
-            }
-        } else {
-            Error::io(format!("cannot lock {}", lock_path.display()), error)
-        });
+    match crate::file_lock::try_lock_exclusive(&file) {
+        Ok(true) => Ok(PathLock { _file: file }),
+        Ok(false) => Err(Error::AddressInUse {
+            address: address.to_owned(),
+        }),
+        Err(error) => Err(Error::io(
+            format!("cannot lock {}", lock_path.display()),
+            error,
+        )),
     }
-    Ok(PathLock { _file: file })
 }
