@@ -3,14 +3,22 @@
 //! A [`Netlink`] talks to the network namespace of the thread that opened it, which is what
 //! lets the tests run every case in a fresh namespace of its own.
 //!
+//! One request at a time goes to the kernel on a socket, and its whole answer is read
+//! before the next is sent. The kernel answers a socket's requests into one receive queue of
+//! limited size (about 200 KiB), a listing's part can take tens of kilobytes of it, and
+//! when the queue is full the kernel drops answers (a request then waits forever) or
+//! refuses the next listing (`ENOBUFS`: seen with 30 concurrent `CreateNetwork` calls
+//! on a loaded machine); a socket also runs one listing at a time. The kernel serialises
+//! link changes anyway, so taking turns costs the driver nothing it had.
+//!
 //! Listings (dumps) of links or addresses are sent in several parts; when the table changes
 //! between two parts the kernel flags the dump as interrupted and the call fails with
-//! `EBUSY`. With concurrent requests that is common (30 concurrent `CreateNetwork` calls saw
-//! several per round), so an interrupted listing is started again, a bounded number of times.
+//! `EBUSY`, so an interrupted listing is started again, a bounded number of times.
 
 use std::future::Future;
 use std::io::{self, Read};
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
@@ -22,6 +30,7 @@ use rtnetlink::packet_route::link::{
     InfoData, InfoVeth, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
 };
 use rtnetlink::{Handle, LinkBridge, LinkUnspec, LinkVeth};
+use tokio::sync::Mutex;
 
 /// The kind of a link (`InfoKind::Bridge`, `InfoKind::Veth`, ...), as rtnetlink names it.
 pub use rtnetlink::packet_route::link::InfoKind;
@@ -155,6 +164,8 @@ pub struct VethPair<'a> {
 #[derive(Debug, Clone)]
 pub struct Netlink {
     handle: Handle,
+    /// Held by the request being answered (see the module's documentation).
+    turn: Arc<Mutex<()>>,
 }
 
 impl Netlink {
@@ -164,13 +175,28 @@ impl Netlink {
         let (connection, handle, _) =
             rtnetlink::new_connection().map_err(|e| Error::new("opening a netlink socket", e))?;
         tokio::spawn(connection);
-        Ok(Self { handle })
+        Ok(Self {
+            handle,
+            turn: Arc::default(),
+        })
+    }
+
+    /// Runs `request`, which sends one request and reads its whole answer, once no other
+    /// request on this socket is waiting for its answer. `request` must not have sent
+    /// anything yet: rtnetlink's `execute` of a change only sends when first polled, but a
+    /// listing's `execute` sends at once, so listings are started inside an `async` block.
+    async fn in_turn<T>(&self, request: impl Future<Output = T>) -> T {
+        let _turn = self.turn.lock().await;
+        request.await
     }
 
     /// The link called `name`, or `None` when there is none.
     pub async fn link(&self, name: &str) -> Result<Option<Link>, Error> {
-        let mut links = self.handle.link().get().match_name(name).execute();
-        match links.try_next().await {
+        let found = self.in_turn(async {
+            let mut links = self.handle.link().get().match_name(name).execute();
+            links.try_next().await
+        });
+        match found.await {
             Ok(found) => Ok(found.map(Link::from)),
             Err(e) => {
                 let e = Error::netlink(format!("looking up link {name}"), e);
@@ -187,7 +213,7 @@ impl Netlink {
     pub async fn links(&self) -> Result<Vec<Link>, Error> {
         let messages: Vec<LinkMessage> = retry_dump(
             || "listing the links".to_owned(),
-            || self.handle.link().get().execute().try_collect(),
+            || self.in_turn(async { self.handle.link().get().execute().try_collect().await }),
         )
         .await?;
         Ok(messages.into_iter().map(Link::from).collect())
@@ -229,10 +255,7 @@ impl Netlink {
             if let Some(mtu) = mtu.filter(|mtu| *mtu != link.mtu) {
                 change = change.mtu(mtu);
             }
-            self.handle
-                .link()
-                .change(change.build())
-                .execute()
+            self.in_turn(self.handle.link().change(change.build()).execute())
                 .await
                 .map_err(|e| Error::netlink(format!("configuring bridge {name}"), e))?;
             return Ok(link.index);
@@ -242,10 +265,7 @@ impl Netlink {
         if let Some(mtu) = mtu {
             bridge = bridge.mtu(mtu);
         }
-        self.handle
-            .link()
-            .add(bridge.build())
-            .execute()
+        self.in_turn(self.handle.link().add(bridge.build()).execute())
             .await
             .map_err(|e| Error::netlink(format!("creating bridge {name}"), e))?;
         Ok(self.existing_link(name).await?.index)
@@ -284,7 +304,7 @@ impl Netlink {
                     .attributes
                     .push(AddressAttribute::Flags(AddressFlags::Nodad));
             }
-            if let Err(e) = request.execute().await {
+            if let Err(e) = self.in_turn(request.execute()).await {
                 let e = Error::netlink(format!("adding {address} to {name}"), e);
                 if e.errno() != Some(libc::EEXIST) {
                     return Err(e);
@@ -310,10 +330,7 @@ impl Netlink {
         let message = host
             .set_info_data(InfoData::Veth(InfoVeth::Peer(peer.build())))
             .build();
-        self.handle
-            .link()
-            .add(message)
-            .execute()
+        self.in_turn(self.handle.link().add(message).execute())
             .await
             .map_err(|e| {
                 Error::netlink(format!("creating veth pair {}/{}", pair.host, pair.peer), e)
@@ -348,10 +365,7 @@ impl Netlink {
             .controller(bridge)
             .up()
             .build();
-        self.handle
-            .link()
-            .change(change)
-            .execute()
+        self.in_turn(self.handle.link().change(change).execute())
             .await
             .map_err(|e| Error::netlink(format!("attaching {name} to its bridge"), e))
     }
@@ -362,7 +376,10 @@ impl Netlink {
         let Some(link) = self.link(name).await? else {
             return Ok(());
         };
-        match self.handle.link().del(link.index).execute().await {
+        match self
+            .in_turn(self.handle.link().del(link.index).execute())
+            .await
+        {
             Err(e) => {
                 let e = Error::netlink(format!("deleting link {name}"), e);
                 match e.errno() {
@@ -379,12 +396,11 @@ impl Netlink {
         let messages: Vec<AddressMessage> = retry_dump(
             || format!("listing the addresses of {name}"),
             || {
-                self.handle
-                    .address()
-                    .get()
-                    .set_link_index_filter(index)
-                    .execute()
-                    .try_collect()
+                self.in_turn(async {
+                    let request = self.handle.address().get();
+                    let listing = request.set_link_index_filter(index).execute();
+                    listing.try_collect().await
+                })
             },
         )
         .await?;
