@@ -9,7 +9,7 @@
 //! when the queue is full the kernel drops answers (a request then waits forever) or
 //! refuses the next listing (`ENOBUFS`: seen with 30 concurrent `CreateNetwork` calls
 //! on a loaded machine); a socket also runs one listing at a time. The kernel serialises
-//! link changes anyway, so taking turns costs the driver nothing it had.
+//! link changes anyway, so taking turns costs the driver little.
 //!
 //! Listings (dumps) of links or addresses are sent in several parts; when the table changes
 //! between two parts the kernel flags the dump as interrupted and the call fails with
