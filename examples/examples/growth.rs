@@ -68,15 +68,18 @@ fn main() -> ExitCode {
         }
     };
     let namespace = format!("dkst-growth-{}", std::process::id());
-    let result = in_namespace(&namespace, || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("starting tokio: {e}"))?;
-        runtime.block_on(run(&settings))
-    });
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        in_namespace(&namespace, || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("starting tokio: {e}"))?;
+            runtime.block_on(run(&settings))
+        })
+    }));
+    // The state goes whatever happened, as the namespace does.
     let _ = std::fs::remove_dir_all(&settings.state_dir);
-    match result {
+    match outcome.unwrap_or_else(|panic| std::panic::resume_unwind(panic)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
@@ -117,7 +120,8 @@ fn settings(mut args: impl Iterator<Item = String>) -> Result<Settings, String> 
     Ok(settings)
 }
 
-/// Runs `work` in a new network namespace called `name`, deleted afterwards.
+/// Runs `work` in a new network namespace called `name`, deleted afterwards, even when
+/// `work` panics (printing to a closed pipe does).
 fn in_namespace(name: &str, work: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
     let ip = |args: &[&str]| -> Result<(), String> {
         let status = Command::new("ip")
@@ -130,22 +134,27 @@ fn in_namespace(name: &str, work: impl FnOnce() -> Result<(), String>) -> Result
             .ok_or_else(|| format!("`ip {}` failed (run as root)", args.join(" ")))
     };
     ip(&["netns", "add", name])?;
-    let result = File::open(format!("/run/netns/{name}"))
-        .map_err(|e| format!("opening the namespace: {e}"))
-        .and_then(|namespace| {
-            // SAFETY: setns takes a descriptor and a flag and touches no memory; the
-            // descriptor is open for the whole call. The process has one thread here, so
-            // every thread started later (tokio's, the child processes) starts inside.
-            if unsafe { libc::setns(namespace.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
-                return Err(format!(
-                    "entering the namespace: {}",
-                    std::io::Error::last_os_error()
-                ));
-            }
-            work()
-        });
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        File::open(format!("/run/netns/{name}"))
+            .map_err(|e| format!("opening the namespace: {e}"))
+            .and_then(|namespace| {
+                // SAFETY: setns takes a descriptor and a flag and touches no memory; the
+                // descriptor is open for the whole call. The process has one thread here, so
+                // every thread started later (tokio's, the child processes) starts inside.
+                if unsafe { libc::setns(namespace.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+                    return Err(format!(
+                        "entering the namespace: {}",
+                        std::io::Error::last_os_error()
+                    ));
+                }
+                work()
+            })
+    }));
     let deleted = ip(&["netns", "del", name]);
-    result.and(deleted)
+    match outcome {
+        Ok(result) => result.and(deleted),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
 }
 
 async fn run(settings: &Settings) -> Result<(), String> {
