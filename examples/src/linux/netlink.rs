@@ -45,14 +45,16 @@ pub struct Error {
 }
 
 impl Error {
-    fn new(action: impl Into<String>, source: io::Error) -> Self {
+    /// An error of a call that was not a netlink request (opening the socket, a file).
+    pub(crate) fn new(action: impl Into<String>, source: io::Error) -> Self {
         Self {
             action: action.into(),
             source,
         }
     }
 
-    fn netlink(action: impl Into<String>, source: rtnetlink::Error) -> Self {
+    /// The kernel's answer to a netlink request, as an OS error where it is one.
+    pub(crate) fn netlink(action: impl Into<String>, source: rtnetlink::Error) -> Self {
         let source = match source {
             rtnetlink::Error::NetlinkError(message) => message.to_io(),
             other => io::Error::other(other),
@@ -60,7 +62,8 @@ impl Error {
         Self::new(action, source)
     }
 
-    fn errno(&self) -> Option<i32> {
+    /// The OS error number, if the kernel gave one.
+    pub(crate) fn errno(&self) -> Option<i32> {
         self.source.raw_os_error()
     }
 

@@ -255,9 +255,8 @@ impl OverlayDriver {
     pub async fn open(state_dir: impl Into<PathBuf>, range: VniRange) -> Result<Self, Error> {
         let state_dir = state_dir.into();
         let netlink = Netlink::connect().map_err(linux::Error::from)?;
-        let vxlan = Vxlan::connect().map_err(|e| {
-            Error::Vxlan(super::vxlan::Error::from_io("opening a netlink socket", e))
-        })?;
+        let vxlan = Vxlan::connect()
+            .map_err(|e| Error::Vxlan(super::vxlan::Error::new("opening a netlink socket", e)))?;
         let allocations = Store::open(dir_of(&state_dir, "allocations")).await?;
         let node = Store::open(dir_of(&state_dir, "node")).await?;
         let networks = Store::open(dir_of(&state_dir, "networks")).await?;

@@ -27,39 +27,7 @@ pub const VXLAN_PORT: u16 = 4789;
 /// Ethernet (14) headers.
 pub const VXLAN_OVERHEAD: u32 = 50;
 
-/// A failed kernel call, saying what was being done.
-#[derive(Debug, thiserror::Error)]
-#[error("{action}: {source}")]
-pub struct Error {
-    action: String,
-    #[source]
-    source: io::Error,
-}
-
-impl Error {
-    fn new(action: impl Into<String>, source: rtnetlink::Error) -> Self {
-        let source = match source {
-            rtnetlink::Error::NetlinkError(message) => message.to_io(),
-            other => io::Error::other(other),
-        };
-        Self {
-            action: action.into(),
-            source,
-        }
-    }
-
-    /// An error from an I/O call, saying what was being done.
-    pub fn from_io(action: impl Into<String>, source: io::Error) -> Self {
-        Self {
-            action: action.into(),
-            source,
-        }
-    }
-
-    fn errno(&self) -> Option<i32> {
-        self.source.raw_os_error()
-    }
-}
+pub use crate::linux::netlink::Error;
 
 /// What a VXLAN device is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,11 +87,11 @@ impl Vxlan {
             self.handle.link().add(message).execute().await
         };
         request.map_err(|e| {
-            let e = Error::new(action, e);
+            let e = Error::netlink(&action, e);
             if e.errno() == Some(libc::EEXIST) {
                 let why = "another VXLAN device on this node uses this id and UDP port 4789 \
                            (Docker's own overlay networks take ids from 4096 up)";
-                Error::from_io(e.action, io::Error::new(io::ErrorKind::AlreadyExists, why))
+                Error::new(action, io::Error::new(io::ErrorKind::AlreadyExists, why))
             } else {
                 e
             }
@@ -139,10 +107,10 @@ impl Vxlan {
         let mut handle = self.handle.clone();
         let mut responses = handle
             .request(request)
-            .map_err(|e| Error::new(action.clone(), e))?;
+            .map_err(|e| Error::netlink(action.clone(), e))?;
         while let Some(message) = responses.next().await {
             if let NetlinkPayload::Error(e) = message.payload {
-                let e = Error::new(action.clone(), rtnetlink::Error::NetlinkError(e));
+                let e = Error::netlink(action.clone(), rtnetlink::Error::NetlinkError(e));
                 if e.errno() != Some(libc::EEXIST) {
                     return Err(e);
                 }
@@ -161,7 +129,7 @@ impl Vxlan {
             .await;
         match result {
             Err(e) => {
-                let e = Error::new(format!("removing the flooding entry towards {peer}"), e);
+                let e = Error::netlink(format!("removing the flooding entry towards {peer}"), e);
                 match e.errno() {
                     Some(libc::ENOENT | libc::ENODEV) => Ok(()),
                     _ => Err(e),
@@ -182,7 +150,7 @@ impl Vxlan {
         match links.try_next().await {
             Ok(found) => Ok(found.map(|link| link.header.index)),
             Err(e) => {
-                let e = Error::new(format!("looking up link {name}"), e);
+                let e = Error::netlink(format!("looking up link {name}"), e);
                 if e.errno() == Some(libc::ENODEV) {
                     Ok(None)
                 } else {
@@ -202,7 +170,7 @@ impl Vxlan {
             .execute()
             .try_collect()
             .await
-            .map_err(|e| Error::new(action, e))?;
+            .map_err(|e| Error::netlink(action, e))?;
         let holder = messages.iter().find(|message| {
             message.attributes.iter().any(|attribute| {
                 matches!(attribute, AddressAttribute::Local(ip) | AddressAttribute::Address(ip) if *ip == address)
@@ -216,7 +184,7 @@ impl Vxlan {
         let link = links
             .try_next()
             .await
-            .map_err(|e| Error::new(format!("looking up link {index}"), e))?;
+            .map_err(|e| Error::netlink(format!("looking up link {index}"), e))?;
         Ok(link.and_then(|link| {
             link.attributes
                 .into_iter()
