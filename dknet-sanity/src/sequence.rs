@@ -249,20 +249,19 @@ fn rewrite(
     })
 }
 
+/// The text field `key` of the recording's answer to `entry`.
+fn recorded_text(entry: &FixtureEntry, key: &str) -> Option<String> {
+    let value = entry.response.as_ref()?.get(key)?;
+    value.as_str().map(str::to_owned)
+}
+
 /// Learns from the plugin's answer what the recording's answer stood for.
 fn learn(
     entry: &FixtureEntry,
     reply: &crate::wire::Reply,
     translation: &mut Translation,
 ) -> Result<(), String> {
-    let recorded = |key: &str| -> Option<String> {
-        entry
-            .response
-            .as_ref()?
-            .get(key)?
-            .as_str()
-            .map(str::to_owned)
-    };
+    let recorded = |key: &str| recorded_text(entry, key);
     let actual = |key: &str| reply.field(key).and_then(|v| v.as_str().map(str::to_owned));
     match entry.path.as_str() {
         "/IpamDriver.GetDefaultAddressSpaces" => {
@@ -293,14 +292,7 @@ fn learn(
 /// What dockerd's built-in IPAM would have answered, for a plugin checked as a network
 /// driver only: the recording's answer moved into the run's pools.
 fn built_in_ipam(entry: &FixtureEntry, translation: &mut Translation) -> Result<(), String> {
-    let recorded = |key: &str| -> Option<String> {
-        entry
-            .response
-            .as_ref()?
-            .get(key)?
-            .as_str()
-            .map(str::to_owned)
-    };
+    let recorded = |key: &str| recorded_text(entry, key);
     match entry.path.as_str() {
         "/IpamDriver.RequestPool" => {
             if let Some(pool) = cidr(recorded("Pool")) {
