@@ -262,15 +262,23 @@ impl PluginProcess {
 }
 
 impl Drop for PluginProcess {
-    /// SIGTERM, then SIGKILL if it does not exit in time; never panics.
+    /// SIGTERM, then SIGKILL if it does not exit in time; never panics. Then removes the
+    /// lock file dknet keeps beside the socket or spec file (`.NAME.sock.lock`), which a
+    /// plugin leaves on purpose and a test's plugin name, used once, does not need.
     fn drop(&mut self) {
-        if self.child.is_none() || self.signal_and_wait(libc::SIGTERM).is_ok() {
-            return;
+        if self.child.is_some() && self.signal_and_wait(libc::SIGTERM).is_err() {
+            if let Some(mut child) = self.child.take() {
+                eprintln!("plugin {} ignored SIGTERM: killing it", self.name);
+                let _ = child.kill();
+                let _ = child.wait();
+            }
         }
-        if let Some(mut child) = self.child.take() {
-            eprintln!("plugin {} ignored SIGTERM: killing it", self.name);
-            let _ = child.kill();
-            let _ = child.wait();
+        let listen_file = self.listen_file();
+        if let Some(name) = listen_file.file_name() {
+            let mut lock = std::ffi::OsString::from(".");
+            lock.push(name);
+            lock.push(".lock");
+            let _ = std::fs::remove_file(listen_file.with_file_name(lock));
         }
     }
 }
